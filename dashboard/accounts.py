@@ -1,0 +1,170 @@
+"""User accounts: salted password hashes, roles, lock-out after repeated failed sign-ins.
+
+Passwords are hashed with werkzeug.security (scrypt, random salt per password). Roles are
+ordered: a viewer may see and export; an analyst may also upload, analyse and edit messaging;
+an admin may also manage users and delete data sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from db.models import User
+
+ROLES = ("viewer", "analyst", "admin")
+MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_ATTEMPTS = 5
+LOCK_MINUTES = 15
+# Checked against when the user does not exist, so a wrong user name costs the same time.
+_DUMMY_HASH = generate_password_hash("not a real password")
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be done, in words for the user."""
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    role: str
+    disabled: bool
+    locked_until: datetime | None
+    last_sign_in_at: datetime | None
+
+
+def role_allows(role: str | None, needed: str) -> bool:
+    """Whether ``role`` includes the rights of ``needed`` (admin ⊃ analyst ⊃ viewer)."""
+    if role not in ROLES:
+        return False
+    return ROLES.index(role) >= ROLES.index(needed)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _check_username(username: str) -> str:
+    name = username.strip()
+    if not name or len(name) > 100 or any(ch.isspace() for ch in name):
+        raise AccountError("a user name is 1–100 characters without spaces")
+    return name
+
+
+def add_user(engine: Engine, username: str, password: str, role: str) -> None:
+    name = _check_username(username)
+    _check_role(role)
+    _check_password(password)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                User.__table__.insert(),
+                {
+                    "username": name,
+                    "password_hash": generate_password_hash(password),
+                    "role": role,
+                    "disabled": False,
+                    "failed_attempts": 0,
+                    "created_at": datetime.now(UTC),
+                },
+            )
+    except IntegrityError as error:
+        raise AccountError(f"user {name!r} already exists") from error
+
+
+def list_users(engine: Engine) -> list[Account]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                User.username, User.role, User.disabled, User.locked_until, User.last_sign_in_at
+            ).order_by(User.username)
+        ).all()
+    return [Account(*row) for row in rows]
+
+
+def _update(engine: Engine, username: str, **values: object) -> None:
+    with engine.begin() as connection:
+        changed = connection.execute(
+            update(User).where(User.username == username).values(**values)
+        ).rowcount
+    if changed != 1:
+        raise AccountError(f"no user {username!r}")
+
+
+def set_role(engine: Engine, username: str, role: str) -> None:
+    _check_role(role)
+    _update(engine, username, role=role)
+
+
+def set_disabled(engine: Engine, username: str, disabled: bool = True) -> None:
+    _update(engine, username, disabled=disabled)
+
+
+def reset_password(engine: Engine, username: str, password: str) -> None:
+    _check_password(password)
+    _update(
+        engine,
+        username,
+        password_hash=generate_password_hash(password),
+        failed_attempts=0,
+        locked_until=None,
+    )
+
+
+def find_account(engine: Engine, username: str) -> Account | None:
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(
+                User.username, User.role, User.disabled, User.locked_until, User.last_sign_in_at
+            ).where(User.username == username)
+        ).first()
+    return None if row is None else Account(*row)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def authenticate(
+    engine: Engine, username: str, password: str, now: datetime | None = None
+) -> tuple[Account | None, str]:
+    """(account, "ok") on success; else (None, reason) with reason "invalid", "locked" or
+    "disabled". Five failures in a row lock the account for 15 minutes."""
+    now = now or datetime.now(UTC)
+    with Session(engine) as session, session.begin():
+        user = session.scalars(
+            select(User).where(User.username == username.strip()).with_for_update()
+        ).first()
+        if user is None:
+            check_password_hash(_DUMMY_HASH, password)
+            return None, "invalid"
+        locked_until = _aware(user.locked_until)
+        if locked_until is not None and locked_until > now:
+            return None, "locked"
+        if not check_password_hash(user.password_hash, password):
+            failures = (user.failed_attempts or 0) + 1
+            lock = (
+                now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILED_ATTEMPTS else None
+            )
+            user.failed_attempts = 0 if lock else failures
+            user.locked_until = lock
+            return None, "locked" if lock else "invalid"
+        if user.disabled:
+            return None, "disabled"
+        user.failed_attempts = 0
+        user.locked_until = None
+        user.last_sign_in_at = now
+        return Account(user.username, user.role, user.disabled, None, now), "ok"

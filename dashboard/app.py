@@ -1,0 +1,68 @@
+"""The Dash application factory: no side effects at import, one app per process."""
+
+from __future__ import annotations
+
+import dash
+
+from dashboard import auth, context, ids, shell, web
+from dashboard.config import Settings, load_settings
+from db.session import make_engine
+
+
+def create_app(settings: Settings | None = None) -> dash.Dash:
+    """Build the Dash app for ``settings`` (read from the environment when omitted).
+
+    The database engine is created here, once per process, and reached by callbacks
+    through :mod:`dashboard.context`.
+    """
+    settings = settings or load_settings()
+    app = dash.Dash(
+        "dashboard",
+        background_callback_manager=_background_manager(settings),
+        use_pages=True,
+        title=settings.app_title,
+        suppress_callback_exceptions=True,
+        update_title=None,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        on_error=web.callback_error_handler(ids.FILTER_MESSAGE),
+    )
+    app.server.config[context.SETTINGS_KEY] = settings
+    app.server.config["MAX_CONTENT_LENGTH"] = upload_request_limit(settings.max_upload_bytes)
+    app.server.extensions[context.ENGINE_KEY] = make_engine(settings.database_url)
+    app.layout = lambda: shell.layout(settings.app_title, demo_mode=not settings.auth_required)
+    shell.register_callbacks(app)
+    auth.install(app.server, settings, context.ENGINE_KEY)
+    web.install(app.server, context.ENGINE_KEY, app.csp_hashes)
+    _register_scripts(app)
+    return app
+
+
+def _register_scripts(app: dash.Dash) -> None:
+    """Render the index page once inside this process.
+
+    Dash records which script files it may serve while it renders a page; a gunicorn worker
+    that had not rendered one yet refused the scripts a browser asked it for next.
+    """
+    with app.server.test_request_context("/"):
+        app._setup_server()
+        app.index()
+
+
+def upload_request_limit(max_upload_bytes: int) -> int:
+    """Largest request body accepted: an upload travels base64-encoded (4/3) inside JSON.
+
+    Enforced by the server from Content-Length before the body is read.
+    """
+    return max_upload_bytes * 4 // 3 + 1024 * 1024
+
+
+def _background_manager(settings: Settings) -> dash.DiskcacheManager:
+    """Long jobs (uploads) run as background callbacks whose state lives in a disk cache.
+
+    Every worker process on one host shares the cache directory; several hosts would use
+    Dash's CeleryManager with Redis instead.
+    """
+    import diskcache
+
+    settings.cache_dir.mkdir(parents=True, exist_ok=True)
+    return dash.DiskcacheManager(diskcache.Cache(str(settings.cache_dir)))

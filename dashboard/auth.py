@@ -1,0 +1,226 @@
+"""Sign-in, roles and their enforcement on the server, in front of every Dash request.
+
+When sign-in is on (always when serving beyond loopback), every request except the sign-in
+page, static assets and /healthz needs a signed-in session; Dash callbacks that change data
+are refused for roles below the one they need, whatever the browser shows. Sessions are
+Flask's signed cookies (HttpOnly, SameSite=Lax, Secure over HTTPS); the sign-in and sign-out
+forms carry a CSRF token. On loopback without ``AUTH_REQUIRED=1`` the local demo runs as an
+admin named "local", and the page says so.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import flask
+from flask import Flask, g, redirect, request, session
+from markupsafe import escape
+
+from dashboard import accounts, audit
+from dashboard.config import Settings
+
+SESSION_USER = "user"
+CSRF_KEY = "csrf_token"
+FAILED_SIGN_IN_DELAY_SECONDS = 0.5
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/healthz", "/login", "/_favicon.ico")
+DASH_API_PREFIX = "/_dash-"
+
+# Component ids whose callbacks change data, and the role they need. Pages add to it at import
+# time through protect(); it is configuration, never per-user state.
+PROTECTED_COMPONENTS: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Identity:
+    username: str
+    role: str
+    signed_in: bool  # False for the local demo user
+
+
+LOCAL_DEMO = Identity(username="local", role="admin", signed_in=False)
+
+
+def protect(component_ids: list[str] | tuple[str, ...], role: str) -> None:
+    """Require ``role`` for every callback whose outputs include one of ``component_ids``."""
+    for component_id in component_ids:
+        PROTECTED_COMPONENTS[component_id] = role
+
+
+def current_identity() -> Identity | None:
+    """Who is making this request (None when sign-in is required and nobody is signed in)."""
+    if not flask.has_request_context():
+        return LOCAL_DEMO
+    return getattr(g, "identity", None)
+
+
+def can(role: str) -> bool:
+    """Whether the current user has at least ``role``."""
+    identity = current_identity()
+    return identity is not None and accounts.role_allows(identity.role, role)
+
+
+def csrf_token() -> str:
+    token = session.get(CSRF_KEY)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session[CSRF_KEY] = token
+    return token
+
+
+def _valid_csrf() -> bool:
+    sent = request.form.get(CSRF_KEY, "")
+    expected = session.get(CSRF_KEY, "")
+    return bool(expected) and secrets.compare_digest(sent, expected)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths; anything else goes to the home page."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _required_role(body: dict | None) -> str | None:
+    if not body or not PROTECTED_COMPONENTS:
+        return None
+    output = str(body.get("output", ""))
+    needed = [
+        role for component_id, role in PROTECTED_COMPONENTS.items() if f"{component_id}." in output
+    ]
+    if not needed:
+        return None
+    return max(needed, key=accounts.ROLES.index)
+
+
+def install(server: Flask, settings: Settings, engine_key: str) -> None:
+    """Add sessions, the sign-in and sign-out routes and the request guard to ``server``."""
+    server.secret_key = settings.secret_key or secrets.token_hex(32)
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.https,
+        SESSION_COOKIE_NAME="streamflix_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    )
+
+    def engine():
+        return server.extensions[engine_key]
+
+    @server.before_request
+    def guard():
+        if not settings.auth_required:
+            g.identity = LOCAL_DEMO
+            return None
+        g.identity = _session_identity(engine())
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES):
+            return None
+        if g.identity is None:
+            if path.startswith(DASH_API_PREFIX) or request.method != "GET":
+                return flask.jsonify({"error": "sign-in required"}), 401
+            return redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
+        if path.startswith("/_dash-update-component"):
+            needed = _required_role(request.get_json(silent=True))
+            if needed and not accounts.role_allows(g.identity.role, needed):
+                audit.record(
+                    engine(),
+                    "forbidden",
+                    g.identity.username,
+                    "refused",
+                    {
+                        "needed": needed,
+                        "output": str(request.get_json(silent=True).get("output"))[:200],
+                    },
+                    request.remote_addr,
+                )
+                return flask.jsonify({"error": f"this needs the {needed} role"}), 403
+        return None
+
+    @server.route("/login", methods=["GET", "POST"])
+    def login():
+        if not settings.auth_required:
+            return redirect("/")
+        message = ""
+        if request.method == "POST":
+            if not _valid_csrf():
+                message = "The form expired. Please sign in again."
+            else:
+                username = request.form.get("username", "")[:100]
+                password = request.form.get("password", "")[:1000]
+                account, outcome = accounts.authenticate(engine(), username, password)
+                audit.record(
+                    engine(),
+                    "sign_in",
+                    username.strip() or None,
+                    "ok" if account else outcome,
+                    remote_addr=request.remote_addr,
+                )
+                if account is not None:
+                    session.clear()
+                    session.permanent = True
+                    session[SESSION_USER] = {"username": account.username}
+                    csrf_token()
+                    return redirect(_safe_next(request.args.get("next")))
+                time.sleep(FAILED_SIGN_IN_DELAY_SECONDS)
+                message = {
+                    "locked": "This account is locked for 15 minutes after 5 failed sign-ins.",
+                    "disabled": "This account is disabled. Ask an administrator.",
+                }.get(outcome, "Wrong user name or password.")
+        return _login_page(settings.app_title, csrf_token(), message)
+
+    @server.route("/logout", methods=["POST"])
+    def logout():
+        identity = getattr(g, "identity", None)
+        if _valid_csrf():
+            if identity is not None:
+                audit.record(
+                    engine(), "sign_out", identity.username, remote_addr=request.remote_addr
+                )
+            session.clear()
+        return redirect("/login")
+
+
+def _session_identity(engine) -> Identity | None:
+    """The signed-in user, re-read from the database so a disabled account stops at once."""
+    data = session.get(SESSION_USER)
+    if not isinstance(data, dict) or "username" not in data:
+        return None
+    account = accounts.find_account(engine, str(data["username"]))
+    if account is None or account.disabled:
+        session.pop(SESSION_USER, None)
+        return None
+    return Identity(username=account.username, role=account.role, signed_in=True)
+
+
+def _login_page(title: str, token: str, message: str) -> str:
+    alert = (
+        f'<div class="alert alert-danger py-2" role="alert">{escape(message)}</div>'
+        if message
+        else ""
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign in · {escape(title)}</title>
+<link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
+<body class="bg-light">
+<main class="container" style="max-width: 420px; margin-top: 12vh;">
+  <h1 class="h4 mb-1">{escape(title)}</h1>
+  <p class="text-muted">Sign in with your account.</p>
+  {alert}
+  <form method="post" class="card card-body shadow-sm" autocomplete="on">
+    <input type="hidden" name="{CSRF_KEY}" value="{escape(token)}">
+    <label class="form-label" for="username">User name</label>
+    <input class="form-control mb-3" id="username" name="username" required autofocus maxlength="100">
+    <label class="form-label" for="password">Password</label>
+    <input class="form-control mb-3" id="password" name="password" type="password" required>
+    <button class="btn btn-primary w-100" type="submit" id="sign-in">Sign in</button>
+  </form>
+</main></body></html>"""

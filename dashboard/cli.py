@@ -1,0 +1,348 @@
+"""The command line: ``python -m dashboard <command>``. Bare ``python -m dashboard`` serves."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from dashboard.cli_campaign import add_campaign_parser, run_campaign
+from dashboard.cli_users import add_users_parser, run_users
+from dashboard.config import Settings, load_settings
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from error
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard",
+        description="StreamFlix customer engagement dashboard: load, analyse and serve.",
+    )
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="serve the dashboard (the default command)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument(
+        "--workers", type=int, default=2, help="gunicorn worker processes (default 2)"
+    )
+    serve.add_argument("--no-sample", action="store_true", help="do not load the sample data set")
+
+    ingest = commands.add_parser("ingest", help="load a CSV export as a new data set")
+    ingest.add_argument("file", type=Path)
+    ingest.add_argument("--name", help="display name (default: the file name)")
+    ingest.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="'Header=field'",
+        help="map a column to a field, overriding the automatic mapping (repeatable)",
+    )
+    order = ingest.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", action="store_true", help="read 01/02/2024 as 1 February")
+    order.add_argument("--monthfirst", action="store_true", help="read 01/02/2024 as 2 January")
+    ingest.add_argument(
+        "--as-of", type=_date, help="as-of date (days-since-last-login columns count back from it)"
+    )
+
+    ingest.add_argument(
+        "--no-analyze", action="store_true", help="only load; do not run the analysis"
+    )
+
+    commands.add_parser("datasets", help="list the loaded data sets")
+
+    analyze = commands.add_parser("analyze", help="compute segments, RFM, clusters and targets")
+    analyze.add_argument("--dataset", type=int, help="data set id (default: the newest)")
+    analyze.add_argument("--as-of", type=_date, help="as-of date (default: the data set's)")
+    analyze.add_argument("--k", type=int, default=4, help="number of K-Means clusters (default 4)")
+
+    export = commands.add_parser("export", help="write filtered customers to a CSV file")
+    export_kind = export.add_subparsers(dest="export_command", required=True)
+    export_customers = export_kind.add_parser("customers", help="one row per customer")
+    export_customers.add_argument("--out", type=Path, required=True)
+    export_customers.add_argument("--dataset", type=int, help="data set id (default: the newest)")
+    for name, label in (
+        ("segment", "rule segment"),
+        ("rfm-segment", "RFM segment"),
+        ("gender", "gender"),
+        ("country", "country"),
+        ("plan", "plan"),
+    ):
+        export_customers.add_argument(
+            f"--{name}", action="append", default=[], help=f"keep this {label} (repeatable)"
+        )
+    export_customers.add_argument("--customer-id", default="")
+    export_customers.add_argument(
+        "--targets-only", action="store_true", help="only discount targets"
+    )
+
+    generate = commands.add_parser("generate", help="write a synthetic streaming-user CSV")
+    generate.add_argument("--rows", type=int, required=True)
+    generate.add_argument("--seed", type=int, default=42)
+    generate.add_argument("--out", type=Path, required=True)
+    generate.add_argument("--as-of", type=_date, default=None)
+
+    bench = commands.add_parser("bench", help="benchmarks that print figures")
+    bench_kind = bench.add_subparsers(dest="bench_command", required=True)
+    bench_ingest = bench_kind.add_parser(
+        "ingest", help="generate N rows, ingest them, print rows/s"
+    )
+    bench_ingest.add_argument("--rows", type=int, default=1_000_000)
+    bench_ingest.add_argument("--seed", type=int, default=7)
+    bench_ingest.add_argument(
+        "--database-url", help="database to write to (default: a new temporary SQLite file)"
+    )
+
+    bench_analyze = bench_kind.add_parser(
+        "analyze", help="generate and ingest N rows, then time each analysis stage"
+    )
+    bench_analyze.add_argument("--rows", type=int, default=1_000_000)
+    bench_analyze.add_argument("--seed", type=int, default=7)
+    bench_analyze.add_argument(
+        "--database-url", help="database to write to (default: a new temporary SQLite file)"
+    )
+
+    bench_ui = bench_kind.add_parser(
+        "ui", help="load N rows, then time every page callback over HTTP (p50/p95)"
+    )
+    bench_ui.add_argument("--rows", type=int, default=1_000_000)
+    bench_ui.add_argument("--seed", type=int, default=7)
+    bench_ui.add_argument(
+        "--database-url",
+        help="database to use (default: a new temporary SQLite file); an existing analysed "
+        "database is used as it is when given with --rows 0",
+    )
+
+    add_campaign_parser(commands)
+    add_users_parser(commands)
+
+    db = commands.add_parser("db", help="database schema")
+    db_kind = db.add_subparsers(dest="db_command", required=True)
+    db_kind.add_parser("upgrade", help="create or migrate the schema to the latest revision")
+    db_kind.add_parser("current", help="print the schema revision and the latest one")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = load_settings()
+    command = args.command or "serve"
+    try:
+        return _COMMANDS[command](args, settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard import server, startup
+
+    host = getattr(args, "host", "127.0.0.1")
+    port = getattr(args, "port", 8050)
+    workers = getattr(args, "workers", 2)
+    try:
+        settings = server.serving_settings(settings, host)
+    except server.ServeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    startup.prepare_database(
+        settings, load_sample=not getattr(args, "no_sample", False), echo=print
+    )
+    sign_in = "sign-in required" if settings.auth_required else "local demo, sign-in off"
+    print(f"Serving on http://{host}:{port} with {workers} worker(s); {sign_in}", flush=True)
+    server.run_gunicorn(settings, host, port, workers)
+    return 0
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from db.ingest import IngestError, IngestOptions, ingest_file
+    from db.session import make_engine, upgrade_database
+
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    from db.fields import MappingError, parse_map_options
+
+    try:
+        column_map = parse_map_options(args.map)
+    except MappingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    dayfirst = True if args.dayfirst else False if args.monthfirst else None
+    options = IngestOptions(
+        name=args.name,
+        column_map=column_map,
+        dayfirst=dayfirst,
+        as_of=args.as_of,
+        max_bytes=settings.max_upload_bytes,
+        chunk_rows=settings.ingest_chunk_rows,
+        on_progress=lambda rows: print(f"read {rows:,} rows", file=sys.stderr, flush=True),
+    )
+    try:
+        result = ingest_file(engine, args.file, options)
+    except IngestError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    if args.no_analyze or result.already_loaded:
+        return 0
+    return _run_analysis(settings, result.dataset_id, as_of=None, k=4)
+
+
+def _analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from db.session import upgrade_database
+
+    upgrade_database(settings.database_url)
+    return _run_analysis(settings, args.dataset, as_of=args.as_of, k=args.k)
+
+
+def _run_analysis(settings: Settings, dataset_id: int | None, as_of: date | None, k: int) -> int:
+    from dashboard.analytics.pipeline import AnalysisError, AnalysisParameters, analyze_dataset
+    from db.session import make_engine
+
+    if k < 1:
+        print("error: --k must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        run = analyze_dataset(
+            make_engine(settings.database_url), dataset_id, AnalysisParameters(as_of=as_of, k=k)
+        )
+    except AnalysisError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(run.describe())
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard import export
+    from dashboard.filters import FilterError, from_values, validate
+    from db.queries import active_run, filter_options
+    from db.session import make_engine, upgrade_database
+
+    upgrade_database(settings.database_url)
+    engine = make_engine(settings.database_url)
+    run = active_run(engine, args.dataset)
+    if run is None:
+        print(
+            "error: no analysed data set to export (run: python -m dashboard analyze)",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        filters = from_values(
+            {
+                "segment": args.segment,
+                "rfm_segment": args.rfm_segment,
+                "gender": args.gender,
+                "country": args.country,
+                "plan": args.plan,
+                "customer_id": args.customer_id,
+            }
+        )
+        filters = validate(filters, filter_options(engine, run.run_id))
+    except FilterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.targets_only:
+        filters = filters.with_targets_only()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", encoding="utf-8", newline="") as handle:
+        rows = export.write_customers_csv(engine, run.run_id, filters, handle)
+    from dashboard import audit
+
+    audit.record(
+        engine,
+        "export",
+        "command line",
+        detail={
+            "table": "customers",
+            "dataset_id": run.dataset_id,
+            "filters": filters.describe(),
+            "targets_only": filters.targets_only,
+            "rows": rows,
+            "file": str(args.out),
+        },
+    )
+    engine.dispose()
+    print(
+        f"wrote {rows:,} customers ({filters.describe()}) of data set {run.dataset_id} to {args.out}"
+    )
+    return 0
+
+
+def _datasets(_args: argparse.Namespace, settings: Settings) -> int:
+    from db.queries import list_datasets
+    from db.session import make_engine, upgrade_database
+
+    upgrade_database(settings.database_url)
+    frame = list_datasets(make_engine(settings.database_url))
+    if frame.empty:
+        print("No data sets loaded yet: python -m dashboard ingest FILE")
+        return 0
+    print(frame.to_string(index=False))
+    return 0
+
+
+def _generate(args: argparse.Namespace, _settings: Settings) -> int:
+    from dashboard import generate
+
+    kwargs = {"as_of": args.as_of} if args.as_of else {}
+    generate.write_csv(args.out, rows=args.rows, seed=args.seed, **kwargs)
+    print(f"wrote {args.rows:,} rows to {args.out}")
+    return 0
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard import bench
+
+    if args.bench_command == "ingest":
+        bench.bench_ingest(
+            settings, rows=args.rows, seed=args.seed, database_url=args.database_url, echo=print
+        )
+    elif args.bench_command == "ui":
+        from dashboard import bench_ui
+
+        bench_ui.bench_ui_command(settings, args.rows, args.seed, args.database_url, echo=print)
+    elif args.bench_command == "analyze":
+        bench.bench_analyze(
+            settings, rows=args.rows, seed=args.seed, database_url=args.database_url, echo=print
+        )
+    return 0
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from db.session import current_revision, head_revision, make_engine, upgrade_database
+
+    if args.db_command == "upgrade":
+        upgrade_database(settings.database_url)
+        print(f"schema at {head_revision()} ({_safe_url(settings.database_url)})")
+        return 0
+    current = current_revision(make_engine(settings.database_url))
+    print(f"current: {current or 'empty database'}; head: {head_revision()}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+_COMMANDS = {
+    "serve": _serve,
+    "ingest": _ingest,
+    "datasets": _datasets,
+    "export": _export,
+    "analyze": _analyze,
+    "generate": _generate,
+    "bench": _bench,
+    "db": _db,
+    "campaign": run_campaign,
+    "users": run_users,
+}

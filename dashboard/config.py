@@ -1,0 +1,77 @@
+"""Settings for the whole product, read from the environment in one place.
+
+Every other module receives a :class:`Settings` object instead of reading ``os.environ``
+itself, so tests can build their own settings and nothing changes behind a caller's back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("data") / "streamflix.db"
+DEFAULT_TITLE = "StreamFlix Customer Engagement Dashboard"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from error
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the product needs to know about where it runs."""
+
+    database_url: str
+    app_title: str = DEFAULT_TITLE
+    max_upload_bytes: int = 500 * 1024 * 1024
+    ingest_chunk_rows: int = 50_000
+    secret_key: str | None = None
+    cache_dir: Path = Path("data") / "cache"
+    auth_required: bool = False  # always switched on when serving beyond loopback
+    https: bool = False  # served behind HTTPS: session cookies get the Secure flag
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file of a SQLite URL (None for PostgreSQL or in-memory SQLite)."""
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[-1]
+        return None if path in ("", ":memory:") else Path(path)
+
+
+def default_database_url(cwd: Path | None = None) -> str:
+    """The embedded SQLite file under the working directory."""
+    base = cwd or Path.cwd()
+    return f"sqlite:///{(base / DEFAULT_SQLITE_PATH).as_posix()}"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from environment variables (``os.environ`` by default)."""
+    env = os.environ if env is None else env
+    max_mb = _int(env, "MAX_UPLOAD_MB", 500)
+    return Settings(
+        database_url=env.get("DATABASE_URL", "").strip() or default_database_url(),
+        app_title=env.get("APP_TITLE", "").strip() or DEFAULT_TITLE,
+        max_upload_bytes=max_mb * 1024 * 1024,
+        ingest_chunk_rows=_int(env, "INGEST_CHUNK_ROWS", 50_000),
+        secret_key=env.get("SECRET_KEY") or None,
+        cache_dir=Path(env.get("CACHE_DIR", "").strip() or Path("data") / "cache"),
+        auth_required=_flag(env, "AUTH_REQUIRED"),
+        https=_flag(env, "HTTPS"),
+    )
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}

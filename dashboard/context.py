@@ -1,0 +1,82 @@
+"""What a callback needs from the running app: settings, the engine, the active view.
+
+The engine and settings are created once per process by ``create_app`` and kept on the
+Flask app; nothing here holds per-user state (that lives in the URL and ``dcc.Store``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import Engine
+
+from dashboard.config import Settings
+from dashboard.filters import FilterError, Filters, from_values, validate
+from db.queries import RunInfo, active_run, filter_options
+
+SETTINGS_KEY = "DASHBOARD_SETTINGS"
+ENGINE_KEY = "dashboard_engine"
+
+
+def settings() -> Settings:
+    return current_app.config[SETTINGS_KEY]
+
+
+def engine() -> Engine:
+    return current_app.extensions[ENGINE_KEY]
+
+
+@dataclass(frozen=True)
+class View:
+    """The analysis run on screen and the filters applied to it (already validated)."""
+
+    run: RunInfo | None
+    filters: Filters
+    problem: str | None = None  # a filter value that was dropped, in words
+
+
+def active_run_for(dataset_id: int | None) -> RunInfo | None:
+    """The run of the chosen data set, else of the newest analysed one."""
+    run = active_run(engine(), int(dataset_id)) if dataset_id is not None else None
+    return run or active_run(engine())
+
+
+def resolve_view(store: dict | None) -> View:
+    """The run and validated filters for a VIEW_STORE value; bad values are dropped, not used."""
+    store = store or {}
+    run = active_run_for(store.get("dataset_id"))
+    try:
+        filters = from_values(store.get("filters") or {})
+    except FilterError as error:
+        return View(run=run, filters=Filters(), problem=str(error))
+    if run is None:
+        return View(run=None, filters=filters)
+    try:
+        return View(run=run, filters=validate(filters, filter_options(engine(), run.run_id)))
+    except FilterError as error:
+        return View(run=run, filters=Filters(), problem=str(error))
+
+
+def identity():
+    """Who is asking (the local demo admin when sign-in is off)."""
+    from dashboard import auth
+
+    return auth.current_identity() or auth.LOCAL_DEMO
+
+
+def can(role: str) -> bool:
+    """Whether the current user holds ``role`` or a higher one."""
+    from dashboard import auth
+
+    return auth.can(role)
+
+
+def record(action: str, detail: dict | None = None, outcome: str = "ok") -> None:
+    """Add an audit event for the current user and request."""
+    from flask import has_request_context, request
+
+    from dashboard import audit
+
+    remote = request.remote_addr if has_request_context() else None
+    audit.record(engine(), action, identity().username, outcome, detail, remote)

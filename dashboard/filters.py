@@ -1,0 +1,111 @@
+"""The dashboard's filters: what a manager chose, as it travels in the URL and into SQL.
+
+Filters live in the URL query string (``?gender=Female&segment=Dormant&segment=Risky``) so a
+filtered view can be shared as a link. Values are checked against the values that exist in
+the active analysis run before they reach a query, and always travel as bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from urllib.parse import parse_qs, urlencode
+
+MULTI_VALUE_FILTERS = ("gender", "segment", "rfm_segment", "country", "plan")
+FILTER_LABELS = {
+    "gender": "Gender",
+    "segment": "Segment",
+    "rfm_segment": "RFM segment",
+    "country": "Country",
+    "plan": "Plan",
+    "customer_id": "Customer ID",
+}
+MAX_CUSTOMER_ID_LENGTH = 200
+NULL_TOKEN = "(none)"  # how a missing country or plan appears in lists and URLs
+
+
+class FilterError(ValueError):
+    """A filter value the data does not have, or one that is malformed."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Chosen values per dimension (empty = no restriction) and an optional customer id."""
+
+    gender: tuple[str, ...] = ()
+    segment: tuple[str, ...] = ()
+    rfm_segment: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
+    plan: tuple[str, ...] = ()
+    customer_id: str = ""
+    targets_only: bool = field(default=False)
+
+    def is_empty(self) -> bool:
+        return not (any(self.chosen().values()) or self.customer_id or self.targets_only)
+
+    def chosen(self) -> dict[str, tuple[str, ...]]:
+        """The multi-value filters that restrict something."""
+        return {name: getattr(self, name) for name in MULTI_VALUE_FILTERS if getattr(self, name)}
+
+    def with_targets_only(self) -> Filters:
+        return replace(self, targets_only=True)
+
+    def to_query_string(self) -> str:
+        """``?a=1&b=2`` (or ``""``) for the URL, in a stable order."""
+        pairs = [(name, value) for name in MULTI_VALUE_FILTERS for value in getattr(self, name)]
+        if self.customer_id:
+            pairs.append(("customer_id", self.customer_id))
+        return f"?{urlencode(pairs)}" if pairs else ""
+
+    def describe(self) -> str:
+        """Human words for a file name or an audit entry: "gender Female, plan Basic"."""
+        parts = [
+            f"{FILTER_LABELS[name]} {', '.join(values)}" for name, values in self.chosen().items()
+        ]
+        if self.customer_id:
+            parts.append(f"customer ID {self.customer_id}")
+        return "; ".join(parts) or "all customers"
+
+
+def _tuple(values: object) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    seen: dict[str, None] = {}
+    for value in values:  # type: ignore[union-attr]
+        text = str(value).strip()
+        if text:
+            seen[text] = None
+    return tuple(seen)
+
+
+def from_values(values: Mapping[str, object]) -> Filters:
+    """Filters from component values or a parsed query string (unknown keys are ignored)."""
+    customer_id = values.get("customer_id") or ""
+    if isinstance(customer_id, list | tuple):
+        customer_id = customer_id[0] if customer_id else ""
+    customer_id = str(customer_id).strip()
+    if len(customer_id) > MAX_CUSTOMER_ID_LENGTH:
+        raise FilterError(f"A customer ID is at most {MAX_CUSTOMER_ID_LENGTH} characters long.")
+    return Filters(
+        **{name: _tuple(values.get(name)) for name in MULTI_VALUE_FILTERS},
+        customer_id=customer_id,
+    )
+
+
+def from_query_string(search: str | None) -> Filters:
+    """Filters from a URL query string such as ``?gender=Female&plan=Basic``."""
+    parsed = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
+    return from_values(parsed)
+
+
+def validate(filters: Filters, known: Mapping[str, list[str]]) -> Filters:
+    """The same filters if every value exists in ``known``; else a FilterError naming it."""
+    for name, values in filters.chosen().items():
+        allowed = set(known.get(name, []))
+        unknown = [value for value in values if value not in allowed]
+        if unknown:
+            shown = ", ".join(repr(v[:40]) for v in unknown[:3])
+            raise FilterError(f"{FILTER_LABELS[name]} has no value {shown} in this data set.")
+    return filters

@@ -1,0 +1,86 @@
+"""Audit log (admins): who signed in or failed, uploaded, analysed, edited, exported, deleted."""
+
+from __future__ import annotations
+
+import json
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, html
+
+from dashboard import auth, context, ids
+from dashboard.audit import ACTIONS, recent_events
+from dashboard.components.common import empty_state, loading, page_title, section
+
+dash.register_page(
+    __name__, path="/audit", name="Audit log", order=9, title="Audit log", min_role="admin"
+)
+
+GRID = "audit-grid"
+ACTION = "audit-action"
+LIMIT = 1000
+
+auth.protect([GRID], "admin")
+
+
+def layout(**_query: str) -> html.Div:
+    if not context.can("admin"):
+        return empty_state("The audit log is for administrators.")
+    return html.Div(
+        [
+            page_title("Audit log", f"The newest {LIMIT:,} events, newest first"),
+            section(
+                "Events",
+                [
+                    dbc.Select(
+                        id=ACTION,
+                        options=[{"label": "All actions", "value": ""}]
+                        + [{"label": a.replace("_", " "), "value": a} for a in ACTIONS],
+                        value="",
+                        className="mb-2",
+                        style={"maxWidth": "260px"},
+                    ),
+                    loading(
+                        dag.AgGrid(
+                            id=GRID,
+                            columnDefs=[
+                                {"field": "at", "headerName": "When (UTC)", "width": 170},
+                                {"field": "username", "headerName": "User", "width": 140},
+                                {"field": "action", "headerName": "Action", "width": 150},
+                                {"field": "outcome", "headerName": "Outcome", "width": 110},
+                                {"field": "detail", "headerName": "Detail", "flex": 1},
+                                {"field": "remote_addr", "headerName": "Address", "width": 130},
+                            ],
+                            rowData=[],
+                            defaultColDef={"resizable": True, "sortable": True, "filter": True},
+                            dashGridOptions={"pagination": True, "paginationPageSize": 50},
+                            style={"height": "600px", "width": "100%"},
+                        )
+                    ),
+                ],
+            ),
+        ]
+    )
+
+
+def event_rows(frame) -> list[dict]:
+    """Events as grid rows: times as text, details as compact JSON text."""
+    return [
+        {
+            "at": f"{row.at:%Y-%m-%d %H:%M:%S}" if row.at is not None else "",
+            "username": row.username or "",
+            "action": row.action,
+            "outcome": row.outcome,
+            "detail": json.dumps(row.detail, sort_keys=True, default=str) if row.detail else "",
+            "remote_addr": row.remote_addr or "",
+        }
+        for row in frame.itertuples(index=False)
+    ]
+
+
+@callback(Output(GRID, "rowData"), Input(ACTION, "value"), Input(ids.VIEW_STORE, "data"))
+def show_events(action, _store):
+    if not context.can("admin"):
+        return []
+    return event_rows(recent_events(context.engine(), LIMIT, action or None))

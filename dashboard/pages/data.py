@@ -1,0 +1,349 @@
+"""Data: load a CSV export (ingest, then analyse) and choose the data set every page shows.
+
+The upload runs as a Dash background callback (the app's DiskcacheManager, set up in
+``create_app``), so a big file neither blocks the server's request threads nor hits a
+request timeout; the page shows its progress meanwhile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import auth, context, ids
+from dashboard.components.common import empty_state, loading, page_title, section
+from dashboard.components.data import (
+    DATE_ORDER_OPTIONS,
+    dataset_grid,
+    dataset_rows,
+    rejected_csv,
+    upload_summary,
+)
+from dashboard.shell import search_from_view, view_from_search
+from dashboard.upload import MB, run_upload
+from db.queries import delete_dataset, list_datasets, rejected_rows
+from db.session import make_engine
+
+dash.register_page(__name__, path="/data", name="Data", order=6, title="Data")
+
+UPLOAD = "data-upload"
+NAME = "data-name"
+DATE_ORDER = "data-date-order"
+COLUMN_MAP = "data-column-map"
+RELOAD = "data-reload"
+PROGRESS = "data-progress"
+RESULT_STORE = "data-result-store"
+SUMMARY = "data-summary"
+DOWNLOAD = "data-rejected-download"
+GRID = "data-datasets"
+SHOW = "data-show"
+SHOW_MESSAGE = "data-show-message"
+DELETE = "data-delete"
+DELETE_CONFIRM = "data-delete-confirm"
+DELETE_MESSAGE = "data-delete-message"
+
+# Uploading needs the analyst role and deleting the admin role: the server refuses the
+# callbacks for lower roles whatever the page shows.
+auth.protect([RESULT_STORE], "analyst")
+auth.protect([DELETE_MESSAGE], "admin")
+SUMMARY_IDS = {
+    "headline": "data-summary-headline",
+    "loaded": "data-summary-loaded",
+    "rejected": "data-summary-rejected",
+    "reasons": "data-summary-reasons",
+    "download": "data-summary-download",
+    "show": "data-summary-show",
+    "refusal": "data-summary-refusal",
+}
+UPLOAD_STYLE = {
+    "borderWidth": "2px",
+    "borderStyle": "dashed",
+    "borderRadius": "0.5rem",
+    "padding": "1.5rem 1rem",
+    "textAlign": "center",
+    "cursor": "pointer",
+}
+
+
+def _limit_text() -> str:
+    try:
+        limit = context.settings().max_upload_bytes
+    except RuntimeError:  # outside a request (layout validation)
+        return "Bigger files: python -m dashboard ingest FILE"
+    return f"Up to {limit / MB:,.0f} MB; bigger files: python -m dashboard ingest FILE"
+
+
+def _upload_form() -> html.Div:
+    return html.Div(
+        [
+            dcc.Upload(
+                id=UPLOAD,
+                children=html.Div(
+                    [
+                        html.Div("Drag and drop a CSV export here", className="fw-semibold"),
+                        html.Div(["or ", html.Span("choose a file", className="link-primary")]),
+                        html.Div(_limit_text(), className="text-muted small mt-1"),
+                    ]
+                ),
+                multiple=False,
+                accept=".csv,.txt,.tsv,text/csv,text/plain",
+                style=UPLOAD_STYLE,
+                className="mb-3 bg-light",
+            ),
+            dbc.Label("Display name (optional)", html_for=NAME, className="small mb-0"),
+            dbc.Input(
+                id=NAME, placeholder="The file name", maxLength=200, className="mb-2", value=""
+            ),
+            dbc.Label("Dates like 01/02/2024", html_for=DATE_ORDER, className="small mb-0"),
+            dbc.RadioItems(
+                id=DATE_ORDER,
+                options=DATE_ORDER_OPTIONS,
+                value="auto",
+                className="mb-2 small",
+            ),
+            dbc.Label("Column names (optional)", html_for=COLUMN_MAP, className="small mb-0"),
+            dbc.Textarea(
+                id=COLUMN_MAP,
+                placeholder="One per line, e.g.\nHours Streamed=watch_time_hours\n"
+                "Last Payment=last_login",
+                rows=3,
+                maxLength=5000,
+                className="mb-2 font-monospace small",
+                value="",
+            ),
+            dbc.Button(
+                "Load the same file again",
+                id=RELOAD,
+                color="secondary",
+                outline=True,
+                size="sm",
+                className="mb-2",
+                title="After changing the options above",
+            ),
+            html.Div(id=PROGRESS, className="text-muted small mb-2", role="status"),
+            loading(html.Div(id=SUMMARY)),
+            dcc.Download(id=DOWNLOAD),
+        ]
+    )
+
+
+def layout(**_query: str) -> html.Div:
+    upload = (
+        _upload_form()
+        if context.can("analyst")
+        else empty_state("Loading files needs the analyst role.")
+    )
+    delete = (
+        dbc.Button("Delete data set", id=DELETE, color="danger", outline=True, size="sm")
+        if context.can("admin")
+        else None
+    )
+    return html.Div(
+        [
+            dcc.Store(id=RESULT_STORE),
+            dcc.ConfirmDialog(id=DELETE_CONFIRM),
+            page_title("Data", "Load a CSV export and choose the data set the dashboard shows"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        section(
+                            "Load a CSV",
+                            upload,
+                            "Each file is checked, loaded whole or not at all, then analysed",
+                        ),
+                        lg=4,
+                    ),
+                    dbc.Col(
+                        section(
+                            "Data sets",
+                            [
+                                loading(dataset_grid(GRID)),
+                                html.Div(
+                                    [
+                                        dbc.Button(
+                                            "Show this data set",
+                                            id=SHOW,
+                                            color="primary",
+                                            size="sm",
+                                        ),
+                                        delete,
+                                        html.Span(id=SHOW_MESSAGE, className="text-muted small"),
+                                        html.Span(id=DELETE_MESSAGE, className="small"),
+                                    ],
+                                    className="d-flex gap-3 align-items-center mt-2",
+                                ),
+                            ],
+                            "Select a row, then show it on every page",
+                        ),
+                        lg=8,
+                    ),
+                ],
+                className="g-3",
+            ),
+        ]
+    )
+
+
+@callback(
+    Output(RESULT_STORE, "data"),
+    Input(UPLOAD, "contents"),
+    Input(RELOAD, "n_clicks"),
+    State(UPLOAD, "filename"),
+    State(NAME, "value"),
+    State(DATE_ORDER, "value"),
+    State(COLUMN_MAP, "value"),
+    background=True,
+    progress=[Output(PROGRESS, "children")],
+    running=[
+        (Output(UPLOAD, "disabled"), True, False),
+        (Output(RELOAD, "disabled"), True, False),
+        (Output(SUMMARY, "style"), {"opacity": 0.4}, {"opacity": 1}),
+    ],
+    prevent_initial_call=True,
+)
+def load_file(set_progress, contents, _reload, filename, name, date_order, map_text):
+    """Ingest then analyse the uploaded file; the summary goes to RESULT_STORE.
+
+    The job runs in a forked worker process, so it opens its own connection pool instead of
+    using the one inherited from the server process.
+    """
+    if not contents:
+        raise PreventUpdate
+    settings = context.settings()
+    engine = make_engine(settings.database_url)
+    try:
+        summary = run_upload(
+            engine,
+            contents,
+            filename,
+            max_bytes=settings.max_upload_bytes,
+            name=name,
+            date_order=date_order or "auto",
+            map_text=map_text,
+            chunk_rows=settings.ingest_chunk_rows,
+            on_progress=lambda text: set_progress(text),
+        )
+    finally:
+        engine.dispose()
+    set_progress("")
+    return summary
+
+
+@callback(Output(SUMMARY, "children"), Input(RESULT_STORE, "data"), prevent_initial_call=True)
+def show_summary(summary):
+    """Show the upload's result, and put it on the audit trail (the job itself runs in a
+    worker process without the user's request)."""
+    if not summary:
+        return None
+    context.record(
+        "upload",
+        {
+            key: summary.get(key)
+            for key in ("file", "dataset_id", "rows_loaded", "rows_rejected", "already_loaded")
+        },
+        "ok" if summary.get("ok") else "refused",
+    )
+    return upload_summary(summary, SUMMARY_IDS)
+
+
+@callback(
+    Output(DOWNLOAD, "data"),
+    Input(SUMMARY_IDS["download"], "n_clicks"),
+    State(RESULT_STORE, "data"),
+    prevent_initial_call=True,
+)
+def download_rejected(clicks, summary):
+    if not clicks or not summary or summary.get("dataset_id") is None:
+        raise PreventUpdate
+    frame = rejected_rows(context.engine(), int(summary["dataset_id"]))
+    stem = Path(summary.get("file") or "upload").stem[:60] or "upload"
+    context.record(
+        "export",
+        {"table": "rejected_rows", "dataset_id": summary["dataset_id"], "rows": len(frame)},
+    )
+    return {"content": rejected_csv(frame), "filename": f"{stem}_rejected_rows.csv"}
+
+
+@callback(
+    Output(GRID, "rowData"),
+    Input(ids.VIEW_STORE, "data"),
+    Input(RESULT_STORE, "data"),
+)
+def show_datasets(store, _summary):
+    view = context.resolve_view(store)
+    active = view.run.dataset_id if view.run is not None else None
+    return dataset_rows(list_datasets(context.engine()), active)
+
+
+@callback(
+    Output(ids.URL, "search", allow_duplicate=True),
+    Output(SHOW_MESSAGE, "children"),
+    Input(SHOW, "n_clicks"),
+    Input({"type": SUMMARY_IDS["show"], "dataset": ALL}, "n_clicks"),
+    State(GRID, "selectedRows"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)
+def show_dataset(grid_clicks, summary_clicks, selected, search):
+    """Switch every page to the chosen data set, keeping the other query parameters.
+
+    Dash also calls this when the summary's button appears or the page is rebuilt; only a
+    real click (n_clicks set) switches.
+    """
+    trigger = ctx.triggered_id
+    if trigger == SHOW and not grid_clicks:
+        raise PreventUpdate
+    if isinstance(trigger, dict):
+        if not any(summary_clicks):
+            raise PreventUpdate
+        dataset_id = trigger["dataset"]
+    elif selected:
+        dataset_id = selected[0].get("id")
+    else:
+        return no_update, "Select a data set in the table first."
+    if dataset_id is None:
+        raise PreventUpdate
+    view = view_from_search(search)
+    view["dataset_id"] = int(dataset_id)
+    return search_from_view(view), ""
+
+
+@callback(
+    Output(DELETE_CONFIRM, "displayed"),
+    Output(DELETE_CONFIRM, "message"),
+    Input(DELETE, "n_clicks"),
+    State(GRID, "selectedRows"),
+    prevent_initial_call=True,
+)
+def ask_delete(clicks, selected):
+    if not clicks or not selected:
+        raise PreventUpdate
+    row = selected[0]
+    return True, f"Delete data set {row.get('id')} ({row.get('name')}) and all its results?"
+
+
+@callback(
+    Output(DELETE_MESSAGE, "children"),
+    Output(GRID, "rowData", allow_duplicate=True),
+    Input(DELETE_CONFIRM, "submit_n_clicks"),
+    State(GRID, "selectedRows"),
+    State(ids.VIEW_STORE, "data"),
+    prevent_initial_call=True,
+)
+def delete_selected(confirmed, selected, store):
+    """Delete the selected data set with everything computed from it (admin only)."""
+    if not confirmed or not selected:
+        raise PreventUpdate
+    if not context.can("admin"):
+        return "Deleting needs the admin role.", no_update
+    dataset_id = int(selected[0]["id"])
+    deleted = delete_dataset(context.engine(), dataset_id)
+    context.record("delete_dataset", {"dataset_id": dataset_id}, "ok" if deleted else "missing")
+    view = context.resolve_view(store)
+    active = view.run.dataset_id if view.run is not None else None
+    message = f"Deleted data set {dataset_id}." if deleted else "That data set no longer exists."
+    return message, dataset_rows(list_datasets(context.engine()), active)

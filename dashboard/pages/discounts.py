@@ -1,0 +1,378 @@
+"""Discounts: who gets a win-back offer, what it would cost, and when it pays for itself."""
+
+from __future__ import annotations
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
+
+from dashboard import context, formatting, ids
+from dashboard.components import discounts as budget_ui
+from dashboard.components.common import empty_state, kpi_card, loading, section
+from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid, rows_response
+from dashboard.export import customers_csv_text, export_filename
+from db.budget import budget_cells
+from db.queries import count_customers
+
+dash.register_page(__name__, path="/discounts", name="Discounts", order=4, title="Discounts")
+
+GRID = "discounts-grid"
+GRID_PURGE = "discounts-grid-purge"
+CAMPAIGN_LINK = "discounts-campaign-link"
+ROW_COUNT = "discounts-row-count"
+DOWNLOAD_BUTTON = "discounts-download-button"
+DOWNLOAD = "discounts-download"
+REASONS = "discounts-reasons"
+LEVELS = "discounts-levels"
+LEVEL_INPUT = "discounts-level"  # pattern-matching id {"type": LEVEL_INPUT, "key": "Dormant|High"}
+PRICES = "discounts-prices"
+PRICE_INPUT = "discounts-price"  # {"type": PRICE_INPUT, "plan": name}
+BUDGET = "discounts-budget"
+
+COLUMNS = (
+    GridColumn("customer_id", "Customer ID", width=120),
+    GridColumn("name", "Name", width=140),
+    GridColumn("segment", "Segment"),
+    GridColumn("engagement_level", "Engagement"),
+    GridColumn("days_since_last_login", "Days since login", "days"),
+    GridColumn("watch_time_hours", "Watch time", "hours"),
+    GridColumn("discount_pct", "Discount", "pct"),
+    GridColumn("control_group", "Control", "flag"),
+)
+FIELDS = [column.field for column in COLUMNS]
+
+
+def _key(segment: str, level: str) -> str:
+    return f"{segment}|{level}"
+
+
+def layout(**_query: str) -> html.Div:
+    return html.Div(
+        [
+            section(
+                "Discount targets",
+                [
+                    html.Div(
+                        [
+                            html.Span(id=ROW_COUNT, className="fw-semibold me-3"),
+                            html.Div(
+                                [
+                                    dbc.Button(
+                                        "Freeze as a campaign…",
+                                        id=CAMPAIGN_LINK,
+                                        href="/campaigns",
+                                        color="secondary",
+                                        outline=True,
+                                        size="sm",
+                                        className="me-2",
+                                    )
+                                    if context.can("analyst")
+                                    else None,
+                                    dbc.Button(
+                                        "Download CSV",
+                                        id=DOWNLOAD_BUTTON,
+                                        color="primary",
+                                        outline=True,
+                                        size="sm",
+                                    ),
+                                ]
+                            ),
+                            dcc.Download(id=DOWNLOAD),
+                        ],
+                        className="d-flex align-items-center justify-content-between mb-2",
+                    ),
+                    customer_grid(GRID, COLUMNS),
+                    dcc.Store(id=GRID_PURGE),
+                ],
+                "Dormant customers and Risky customers with medium engagement · "
+                "control = held out to measure the campaign · click a header to sort",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        section(
+                            "Targets by reason",
+                            loading(html.Div(id=REASONS)),
+                            "Filtered targets; control customers get no discount",
+                        ),
+                        lg=12,
+                    ),
+                    dbc.Col(
+                        section(
+                            "Budget before sending",
+                            [
+                                html.Div(id=LEVELS),
+                                html.Div(id=PRICES),
+                                loading(html.Div(id=BUDGET)),
+                            ],
+                            "Monthly cost of the discounts for treated (non-control) targets",
+                        ),
+                        lg=12,
+                    ),
+                ],
+                className="g-3",
+            ),
+        ]
+    )
+
+
+clientside_callback(
+    PURGE_JS, Output(GRID_PURGE, "data"), Input(ids.VIEW_STORE, "data"), State(GRID, "id")
+)
+
+
+@callback(
+    Output(GRID, "getRowsResponse"),
+    Input(GRID, "getRowsRequest"),
+    State(ids.VIEW_STORE, "data"),
+    prevent_initial_call=True,
+)
+def fetch_rows(request, store):
+    view = context.resolve_view(store)
+    if view.run is None or not request:
+        return {"rowData": [], "rowCount": 0}
+    return rows_response(
+        context.engine(), view.run.run_id, view.filters.with_targets_only(), request, FIELDS
+    )
+
+
+@callback(
+    Output(ROW_COUNT, "children"),
+    Output(REASONS, "children"),
+    Output(LEVELS, "children"),
+    Output(PRICES, "children"),
+    Input(ids.VIEW_STORE, "data"),
+)
+def show_targets(store):
+    view = context.resolve_view(store)
+    if view.run is None:
+        message = empty_state("No analysed data set yet: load a CSV on the Data page.")
+        return "", message, None, None
+    engine = context.engine()
+    targets = count_customers(engine, view.run.run_id, view.filters.with_targets_only())
+    cells = budget_cells(engine, view.run.run_id, view.filters)
+    levels = budget_ui.discount_levels(view.run.parameters)
+    count_text = f"{formatting.count(targets)} targets"
+    reasons = (
+        empty_state("No discount target matches these filters.")
+        if cells.empty
+        else budget_ui.reason_table(
+            budget_ui.reason_summary(cells, levels), "discounts-reason-grid"
+        )
+    )
+    return count_text, reasons, _level_inputs(levels), _price_inputs(cells)
+
+
+def _level_inputs(levels: dict[tuple[str, str], float]) -> dbc.Row:
+    inputs = []
+    for segment, level in budget_ui.LEVEL_KEYS:
+        key = _key(segment, level)
+        inputs.append(
+            dbc.Col(
+                [
+                    dbc.Label(f"{segment} / {level} (%)", className="small mb-0"),
+                    dbc.Input(
+                        id={"type": LEVEL_INPUT, "key": key},
+                        type="number",
+                        min=0,
+                        max=100,
+                        step=0.5,
+                        value=levels.get((segment, level), 0.0),
+                        debounce=True,
+                        size="sm",
+                    ),
+                ],
+                xs=12,
+                sm=4,
+            )
+        )
+    return dbc.Row(inputs, className="g-2 mb-2")
+
+
+def _price_inputs(cells) -> html.Div | None:
+    plans = budget_ui.plans_missing_revenue(cells)
+    if not plans:
+        return None
+    prices = budget_ui.default_plan_prices(plans)
+    return html.Div(
+        [
+            html.Div(
+                "Some targets have no monthly revenue in this data set: they are priced at "
+                "their plan's monthly price below (edit to match your price list).",
+                className="small text-muted mb-1",
+                id="discounts-price-note",
+            ),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            dbc.Label(f"{plan} price / month", className="small mb-0"),
+                            dbc.Input(
+                                id={"type": PRICE_INPUT, "plan": plan},
+                                type="number",
+                                min=0,
+                                step=0.01,
+                                value=price,
+                                debounce=True,
+                                size="sm",
+                            ),
+                        ],
+                        xs=6,
+                        sm=3,
+                    )
+                    for plan, price in prices.items()
+                ],
+                className="g-2 mb-2",
+            ),
+        ]
+    )
+
+
+@callback(
+    Output(BUDGET, "children"),
+    Input({"type": LEVEL_INPUT, "key": ALL}, "value"),
+    Input({"type": PRICE_INPUT, "plan": ALL}, "value"),
+    State({"type": LEVEL_INPUT, "key": ALL}, "id"),
+    State({"type": PRICE_INPUT, "plan": ALL}, "id"),
+    State(ids.VIEW_STORE, "data"),
+)
+def show_budget(level_values, price_values, level_ids, price_ids, store):
+    view = context.resolve_view(store)
+    if view.run is None or not level_ids:
+        return no_update if view.run is not None else None
+    levels = budget_ui.discount_levels(view.run.parameters)
+    for component_id, value in zip(level_ids, level_values, strict=True):
+        segment, level = component_id["key"].split("|", 1)
+        levels[(segment, level)] = _clamped(value, levels.get((segment, level), 0.0))
+    prices = {
+        component_id["plan"]: float(value)
+        for component_id, value in zip(price_ids, price_values, strict=True)
+        if value is not None and float(value) >= 0
+    }
+    cells = budget_cells(context.engine(), view.run.run_id, view.filters)
+    if cells.empty:
+        return empty_state("No discount target matches these filters.")
+    return _budget_view(budget_ui.budget_summary(cells, levels, prices))
+
+
+def _clamped(value, default: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return min(100.0, max(0.0, number))
+
+
+def _budget_view(budget: budget_ui.Budget) -> html.Div:
+    priced_note = (
+        f"{formatting.count(budget.priced_customers)} priced by plan"
+        if budget.priced_customers
+        else "from their monthly revenue"
+    )
+    cards = [
+        (
+            "Treated targets",
+            formatting.count(budget.treated),
+            f"{formatting.count(budget.control)} in control",
+            "discounts-kpi-treated",
+        ),
+        (
+            "Revenue at risk / month",
+            budget_ui.money(budget.revenue_at_risk),
+            priced_note,
+            "discounts-kpi-revenue",
+        ),
+        (
+            "Discount cost / month",
+            budget_ui.money(budget.monthly_cost),
+            "if every treated target takes the offer",
+            "discounts-kpi-cost",
+        ),
+        (
+            "Break-even save rate",
+            budget_ui.rate(budget.break_even),
+            "of the revenue at risk must be kept",
+            "discounts-kpi-break-even",
+        ),
+    ]
+    money_format = {"function": "d3.format(',.2f')(params.value)"}
+    return html.Div(
+        [
+            dbc.Row(
+                [dbc.Col(kpi_card(*card), xs=12, sm=6, lg=3) for card in cards],
+                className="g-2 mb-2",
+            ),
+            html.P(
+                budget_ui.BREAK_EVEN_SENTENCE, className="small text-muted", id="discounts-formula"
+            ),
+            dag.AgGrid(
+                id="discounts-budget-grid",
+                rowData=budget_ui.cell_rows(budget),
+                columnDefs=[
+                    {
+                        "field": "cell",
+                        "headerName": "Segment / engagement",
+                        "flex": 2,
+                        "minWidth": 150,
+                    },
+                    {
+                        "field": "customers",
+                        "headerName": "Treated",
+                        "type": "rightAligned",
+                        "valueFormatter": {"function": "d3.format(',')(params.value)"},
+                    },
+                    {
+                        "field": "revenue",
+                        "headerName": "Revenue / month",
+                        "type": "rightAligned",
+                        "valueFormatter": money_format,
+                    },
+                    {"field": "discount", "headerName": "Discount", "type": "rightAligned"},
+                    {
+                        "field": "cost",
+                        "headerName": "Cost / month",
+                        "type": "rightAligned",
+                        "valueFormatter": money_format,
+                    },
+                    {"field": "break_even", "headerName": "Break-even", "type": "rightAligned"},
+                ],
+                defaultColDef={"flex": 1, "sortable": False, "resizable": True, "minWidth": 105},
+                dashGridOptions={"domLayout": "autoHeight", "suppressCellFocus": True},
+                style={"width": "100%"},
+                className="ag-theme-alpine",
+            ),
+        ]
+    )
+
+
+@callback(Output(CAMPAIGN_LINK, "href"), Input(ids.URL, "search"))
+def campaign_link(search):
+    """The Campaigns page, where the targets are frozen, with the same data set and filters."""
+    return f"/campaigns{search or ''}"
+
+
+@callback(
+    Output(DOWNLOAD, "data"),
+    Input(DOWNLOAD_BUTTON, "n_clicks"),
+    State(ids.VIEW_STORE, "data"),
+    prevent_initial_call=True,
+)
+def download_targets(_clicks, store):
+    view = context.resolve_view(store)
+    if view.run is None:
+        return no_update
+    text, rows = customers_csv_text(
+        context.engine(), view.run.run_id, view.filters.with_targets_only()
+    )
+    filename = export_filename(view.run.dataset_name, view.run.as_of, kind="discount_targets")
+    context.record(
+        "export",
+        {
+            "table": "discount_targets",
+            "dataset_id": view.run.dataset_id,
+            "filters": view.filters.describe(),
+            "rows": rows,
+        },
+    )
+    return {"content": text, "filename": filename, "type": "text/csv"}

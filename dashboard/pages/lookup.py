@@ -1,0 +1,213 @@
+"""Customer lookup: everything the analysis knows about one customer, and what to tell them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, callback, html
+
+from dashboard import context, formatting, ids
+from dashboard.components.common import empty_state, loading, section
+from dashboard.filters import MAX_CUSTOMER_ID_LENGTH
+from db.queries import customer_profile, messaging_strategies
+
+dash.register_page(
+    __name__, path="/customer", name="Customer lookup", order=7, title="Customer lookup"
+)
+
+INPUT = "lookup-customer-id"
+RESULT = "lookup-result"
+
+
+def layout(customer_id: str = "", **_query: str) -> html.Div:
+    """The lookup box, prefilled from the URL's customer_id (the filter bar's Customer ID)."""
+    prefill = customer_id if isinstance(customer_id, str) else ""
+    return html.Div(
+        [
+            section(
+                "Find a customer",
+                dbc.Row(
+                    dbc.Col(
+                        [
+                            dbc.Label("Customer ID", html_for=INPUT, className="small mb-0"),
+                            dbc.Input(
+                                id=INPUT,
+                                placeholder="Type an exact customer ID and press Enter",
+                                debounce=True,
+                                maxLength=MAX_CUSTOMER_ID_LENGTH,
+                                value=prefill.strip()[:MAX_CUSTOMER_ID_LENGTH],
+                            ),
+                        ],
+                        xs=12,
+                        md=6,
+                        lg=4,
+                    )
+                ),
+                "Prefilled from the filter bar's Customer ID when one is set",
+            ),
+            loading(html.Div(id=RESULT)),
+        ]
+    )
+
+
+@callback(Output(RESULT, "children"), Input(INPUT, "value"), Input(ids.VIEW_STORE, "data"))
+def show_customer(customer_id, store):
+    view = context.resolve_view(store)
+    if view.run is None:
+        return empty_state("No analysed data set yet: load a CSV on the Data page.")
+    customer_id = (customer_id or "").strip()[:MAX_CUSTOMER_ID_LENGTH]
+    if not customer_id:
+        return empty_state("Enter a customer ID to see their profile.")
+    engine = context.engine()
+    profile = customer_profile(engine, view.run.run_id, customer_id)
+    if profile is None:
+        return not_found(customer_id, view.run.dataset_name)
+    return profile_view(profile, messaging_strategies(engine))
+
+
+def not_found(customer_id: str, dataset_name: str) -> dbc.Alert:
+    """The message for an unknown ID (plain text: the ID is never read as HTML)."""
+    return dbc.Alert(
+        f"No customer with ID '{customer_id}' in {dataset_name}",
+        color="warning",
+        id="lookup-not-found",
+        className="my-3",
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "–"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _fields(pairs: list[tuple[str, str, str]]) -> html.Dl:
+    """A definition list; each value carries an id ``lookup-<key>`` for tests."""
+    children = []
+    for key, label, value in pairs:
+        children.append(html.Dt(label, className="col-6 col-md-5 text-muted fw-normal small"))
+        children.append(html.Dd(value, className="col-6 col-md-7 mb-1", id=f"lookup-{key}"))
+    return html.Dl(children, className="row mb-0")
+
+
+def profile_fields(profile: dict[str, Any]) -> dict[str, list[tuple[str, str, str]]]:
+    """Formatted (key, label, text) triples per group, from a ``customer_profile`` dict."""
+    target = bool(profile["discount_target"])
+    return {
+        "Behaviour and plan": [
+            ("watch-time", "Watch time", formatting.hours(profile["watch_time_hours"])),
+            ("visits", "Visits / month", formatting.number(profile["visit_frequency"])),
+            ("days", "Days since last login", formatting.count(profile["days_since_last_login"])),
+            ("last-login", "Last login", _text(profile["last_login"])),
+            ("plan", "Plan", _text(profile["plan"])),
+            ("country", "Country", _text(profile["country"])),
+            ("gender", "Gender", _text(profile["gender"])),
+            ("age", "Age", _text(profile["age"])),
+            ("revenue", "Monthly revenue", formatting.money(profile["monthly_revenue"])),
+        ],
+        "Segments": [
+            ("segment", "Rule segment", _text(profile["segment"])),
+            ("engagement", "Engagement", _text(profile["engagement_level"])),
+            ("rfm", "RFM scores (R / F / M / FM)", _rfm_scores(profile)),
+            ("rfm-segment", "RFM segment", _text(profile["rfm_segment"])),
+            ("cluster", "Cluster", f"{profile['cluster']}: {_text(profile['cluster_name'])}"),
+        ],
+        "Win-back discount": [
+            ("target", "Discount target", "yes" if target else "no"),
+            ("reason", "Reason", _text(profile["target_reason"]) if target else "–"),
+            (
+                "discount",
+                "Suggested discount",
+                f"{profile['discount_pct']:g} %" if target and profile["discount_pct"] else "–",
+            ),
+            ("control", "Control group", "yes" if profile["control_group"] else "no"),
+        ],
+    }
+
+
+def _rfm_scores(profile: dict[str, Any]) -> str:
+    return " / ".join(_text(profile[key]) for key in ("r_score", "f_score", "m_score", "fm_score"))
+
+
+def _strategy_card(kind_label: str, strategy: pd.Series | None, segment: str, key: str):
+    if strategy is None:
+        body = html.Div(f"No strategy stored for {segment}.", className="text-muted")
+    else:
+        body = [
+            html.Div(strategy["headline"], className="fw-semibold", id=f"lookup-{key}-headline"),
+            html.P(strategy["message"], className="mb-1 small", id=f"lookup-{key}-message"),
+            html.Div(
+                [html.Span("Channel: ", className="text-muted"), strategy["channel"]],
+                className="small",
+                id=f"lookup-{key}-channel",
+            ),
+            html.Div(
+                [html.Span("Offer: ", className="text-muted"), strategy["offer"]],
+                className="small",
+                id=f"lookup-{key}-offer",
+            ),
+        ]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.Div(f"{kind_label}: {segment}", className="small text-muted"),
+                *(body if isinstance(body, list) else [body]),
+            ]
+        ),
+        className="h-100",
+    )
+
+
+def _strategy(strategies: pd.DataFrame, kind: str, segment: str) -> pd.Series | None:
+    match = strategies[(strategies["segment_kind"] == kind) & (strategies["segment"] == segment)]
+    return None if match.empty else match.iloc[0]
+
+
+def profile_view(profile: dict[str, Any], strategies: pd.DataFrame) -> html.Div:
+    name = _text(profile["name"]) if profile["name"] else ""
+    title = f"{profile['customer_id']}" + (f" · {name}" if name else "")
+    groups = profile_fields(profile)
+    columns = [
+        dbc.Col(section(group, _fields(pairs)), xs=12, md=6, xl=4)
+        for group, pairs in groups.items()
+    ]
+    rule_segment = str(profile["segment"])
+    rfm_segment = str(profile["rfm_segment"])
+    messages = dbc.Row(
+        [
+            dbc.Col(
+                _strategy_card(
+                    "Rule segment",
+                    _strategy(strategies, "rule", rule_segment),
+                    rule_segment,
+                    "rule",
+                ),
+                xs=12,
+                md=6,
+            ),
+            dbc.Col(
+                _strategy_card(
+                    "RFM segment",
+                    _strategy(strategies, "rfm", rfm_segment),
+                    rfm_segment,
+                    "rfm",
+                ),
+                xs=12,
+                md=6,
+            ),
+        ],
+        className="g-3",
+    )
+    return html.Div(
+        [
+            html.H2(title, className="h5 mb-3", id="lookup-title"),
+            dbc.Row(columns, className="g-3"),
+            section("What to tell them", messages, "From the messaging strategies"),
+        ]
+    )

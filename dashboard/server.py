@@ -1,0 +1,76 @@
+"""Serving: gunicorn workers in front of the app, sign-in switched on beyond loopback.
+
+Workers share nothing but the database (and the disk cache of background jobs on one host):
+each builds its own app and engine after the fork, so no connection is shared between
+processes and no per-process state changes what a user sees.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import replace
+
+from gunicorn.app.base import BaseApplication
+
+from dashboard.config import Settings
+
+
+class ServeError(Exception):
+    """A server that must not start, with the reason."""
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serving_settings(settings: Settings, host: str) -> Settings:
+    """Sign-in is mandatory beyond loopback, and then a SECRET_KEY must be set."""
+    auth_required = settings.auth_required or not is_loopback(host)
+    if auth_required and not settings.secret_key:
+        where = "on a non-loopback address" if not is_loopback(host) else "with AUTH_REQUIRED=1"
+        raise ServeError(
+            f"Refusing to serve {where} without a SECRET_KEY: set SECRET_KEY to a long random "
+            "value (e.g. python -c 'import secrets; print(secrets.token_hex(32))'), the same "
+            "on every server behind the load balancer."
+        )
+    return replace(settings, auth_required=auth_required)
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, load_app: Callable[[], object], options: dict[str, object]) -> None:
+        self._load_app = load_app
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self._load_app()
+
+
+def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int = 4) -> None:
+    """Block serving the app with gunicorn until stopped."""
+    from dashboard.app import create_app
+
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": max(1, workers),
+        "threads": max(1, threads),
+        "worker_class": "gthread",
+        "timeout": 120,
+        "graceful_timeout": 20,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": "info",
+        # One control socket path is shared by every gunicorn on the machine; not needed here.
+        "control_socket_disable": True,
+    }
+    _Gunicorn(lambda: create_app(settings).server, options).run()

@@ -1,0 +1,302 @@
+"""The frame around every page: header, navigation, filter bar, and the URL that holds them.
+
+The URL query string is the single source of truth for what a manager looks at
+(``?dataset=3&gender=Female&segment=Dormant``): it survives page changes, and a copied link
+reproduces the view. One callback keeps the filter controls, the URL and ``VIEW_STORE`` in
+step; every page reads ``VIEW_STORE``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, ctx, dcc, html, no_update
+
+from dashboard import context, formatting, ids
+from dashboard.filters import FILTER_LABELS, MULTI_VALUE_FILTERS
+from db.queries import count_customers, filter_options
+
+FILTER_OUTPUTS = [Output(ids.FILTER_INPUTS[name], "value") for name in MULTI_VALUE_FILTERS]
+FILTER_VALUE_INPUTS = [Input(ids.FILTER_INPUTS[name], "value") for name in MULTI_VALUE_FILTERS]
+
+
+def layout(title: str, demo_mode: bool) -> html.Div:
+    """The app layout, built per request (it shows who is signed in).
+
+    Pages render inside ``dash.page_container``.
+    """
+    banner = (
+        dbc.Alert(
+            "Local demo: sign-in is off because the server only listens on this computer.",
+            color="info",
+            className="py-1 px-3 mb-0 small rounded-0 text-center",
+            id=ids.DEMO_BANNER,
+        )
+        if demo_mode
+        else None
+    )
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            dcc.Store(id=ids.VIEW_STORE),
+            banner,
+            _header(title, _user_area()),
+            dbc.Container(
+                [
+                    _filter_bar(),
+                    html.Div(id=ids.FILTER_MESSAGE),
+                    dash.page_container,
+                ],
+                fluid=True,
+                className="pb-4",
+            ),
+        ]
+    )
+
+
+def _user_area() -> html.Div | None:
+    """Who is signed in, their role, and a sign-out form (a CSRF-protected POST)."""
+    from dashboard import auth
+
+    identity = auth.current_identity()
+    if identity is None or not identity.signed_in:
+        return None
+    return html.Div(
+        [
+            html.Span(
+                f"{identity.username} · {identity.role}", className="text-white-50 small me-2"
+            ),
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name=auth.CSRF_KEY, value=auth.csrf_token()),
+                    html.Button(
+                        "Sign out", type="submit", className="btn btn-outline-light btn-sm"
+                    ),
+                ],
+                action="/logout",
+                method="post",
+                className="d-inline",
+            ),
+        ],
+        className="d-flex align-items-center",
+    )
+
+
+def _header(title: str, user_area: html.Div | None) -> dbc.Navbar:
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                html.Div(
+                    [
+                        html.Span(title, className="navbar-brand mb-0 h1 fs-5 text-wrap"),
+                        html.Div(id=ids.DATASET_LABEL, className="text-white-50 small"),
+                    ]
+                ),
+                dbc.Nav(id=ids.NAV, pills=True, className="flex-wrap"),
+                user_area,
+            ],
+            fluid=True,
+            className="flex-wrap gap-2",
+        ),
+        color="dark",
+        dark=True,
+        className="mb-3",
+    )
+
+
+def _dropdown(name: str) -> dbc.Col:
+    return dbc.Col(
+        [
+            dbc.Label(
+                FILTER_LABELS[name], html_for=ids.FILTER_INPUTS[name], className="small mb-0"
+            ),
+            dcc.Dropdown(
+                id=ids.FILTER_INPUTS[name],
+                multi=True,
+                placeholder="All",
+                options=[],
+                value=[],
+            ),
+        ],
+        xs=12,
+        sm=6,
+        lg=2,
+    )
+
+
+def _filter_bar() -> dbc.Card:
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    *[_dropdown(name) for name in MULTI_VALUE_FILTERS],
+                    dbc.Col(
+                        [
+                            dbc.Label(
+                                "Customer ID",
+                                html_for=ids.FILTER_CUSTOMER_ID,
+                                className="small mb-0",
+                            ),
+                            dbc.Input(
+                                id=ids.FILTER_CUSTOMER_ID,
+                                placeholder="Exact ID",
+                                debounce=True,
+                                maxLength=200,
+                                value="",
+                            ),
+                        ],
+                        xs=12,
+                        sm=6,
+                        lg=2,
+                    ),
+                    dbc.Col(
+                        html.Div(
+                            [
+                                html.Span(id=ids.FILTER_COUNT, className="fw-semibold me-3"),
+                                dbc.Button(
+                                    "Reset filters",
+                                    id=ids.FILTER_RESET,
+                                    color="secondary",
+                                    outline=True,
+                                    size="sm",
+                                ),
+                            ],
+                            className="d-flex align-items-center justify-content-end h-100 pt-2",
+                        ),
+                        xs=12,
+                    ),
+                ],
+                className="g-2",
+            ),
+            className="py-2",
+        ),
+        className="mb-3 shadow-sm",
+        id=ids.FILTER_BAR,
+    )
+
+
+def view_from_search(search: str | None) -> dict:
+    """VIEW_STORE content from a URL query string (unvalidated; pages validate)."""
+    parsed = parse_qs((search or "").lstrip("?"))
+    dataset = parsed.get("dataset", [None])[0]
+    filters = {name: parsed.get(name, []) for name in MULTI_VALUE_FILTERS}
+    filters["customer_id"] = parsed.get("customer_id", [""])[0]
+    try:
+        dataset_id = int(dataset) if dataset is not None else None
+    except ValueError:
+        dataset_id = None
+    return {"dataset_id": dataset_id, "filters": filters}
+
+
+def search_from_view(view: dict) -> str:
+    pairs: list[tuple[str, str]] = []
+    if view.get("dataset_id") is not None:
+        pairs.append(("dataset", str(view["dataset_id"])))
+    filters = view.get("filters") or {}
+    for name in MULTI_VALUE_FILTERS:
+        pairs.extend((name, value) for value in filters.get(name) or [])
+    if filters.get("customer_id"):
+        pairs.append(("customer_id", filters["customer_id"]))
+    return f"?{urlencode(pairs)}" if pairs else ""
+
+
+def sync_view(search, *values):
+    """Keep URL, controls and VIEW_STORE equal, whichever of them the user changed.
+
+    A dropdown drops values missing from its options, so options are sent together with
+    the values whenever the URL (and so possibly the data set) changes.
+    """
+    *filter_values, customer_id, _reset = values
+    trigger = ctx.triggered_id
+    current = view_from_search(search)
+    options = [no_update] * len(MULTI_VALUE_FILTERS)
+    if trigger in (None, ids.URL):
+        options = _options(current["dataset_id"])
+    if trigger == ids.FILTER_RESET:
+        view = {"dataset_id": current["dataset_id"], "filters": {}}
+    elif trigger in (None, ids.URL):
+        view = current
+    else:
+        filters = dict(zip(MULTI_VALUE_FILTERS, filter_values, strict=True))
+        filters["customer_id"] = (customer_id or "").strip()
+        view = {"dataset_id": current["dataset_id"], "filters": filters}
+    new_search = search_from_view(view)
+    filters = view["filters"]
+    controls = [list(filters.get(name) or []) for name in MULTI_VALUE_FILTERS]
+    return (
+        view,
+        new_search if new_search != (search or "") else no_update,
+        *options,
+        *controls,
+        filters.get("customer_id", ""),
+    )
+
+
+def _options(dataset_id: int | None) -> list[list[dict[str, str]]]:
+    """Dropdown options per filter for the data set's run (empty when nothing is analysed)."""
+    run = context.active_run_for(dataset_id)
+    if run is None:
+        return [[] for _ in MULTI_VALUE_FILTERS]
+    known = filter_options(context.engine(), run.run_id)
+    return [[{"label": v, "value": v} for v in known[name]] for name in MULTI_VALUE_FILTERS]
+
+
+def show_view(store):
+    """The active run's name and as-of date, and how many customers match the filters."""
+    view = context.resolve_view(store)
+    message = dbc.Alert(view.problem, color="warning", className="py-2") if view.problem else None
+    if view.run is None:
+        return "No analysed data set yet", "", message
+    total = count_customers(context.engine(), view.run.run_id, view.filters)
+    label = f"{view.run.dataset_name} · as of {view.run.as_of:%d %b %Y}"
+    counted = (
+        f"{formatting.count(total)} of {formatting.count(view.run.customers)} customers"
+        if not view.filters.is_empty()
+        else f"{formatting.count(total)} customers"
+    )
+    return label, counted, message
+
+
+def navigation(pathname, search):
+    """Links to every page that keep the current filters."""
+    return [
+        dbc.NavItem(
+            dbc.NavLink(
+                page["name"],
+                href=f"{page['relative_path']}{search or ''}",
+                active=pathname == page["relative_path"],
+                className="py-1 px-2 small",
+            )
+        )
+        for page in dash.page_registry.values()
+        if context.can(page.get("min_role", "viewer"))
+    ]
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """Attach the frame's callbacks to ``app``.
+
+    Per app rather than at import, so every app built in one process (one per test) has them.
+    """
+    app.callback(
+        Output(ids.VIEW_STORE, "data"),
+        Output(ids.URL, "search"),
+        *[Output(ids.FILTER_INPUTS[name], "options") for name in MULTI_VALUE_FILTERS],
+        *FILTER_OUTPUTS,
+        Output(ids.FILTER_CUSTOMER_ID, "value"),
+        Input(ids.URL, "search"),
+        *FILTER_VALUE_INPUTS,
+        Input(ids.FILTER_CUSTOMER_ID, "value"),
+        Input(ids.FILTER_RESET, "n_clicks"),
+    )(sync_view)
+    app.callback(
+        Output(ids.DATASET_LABEL, "children"),
+        Output(ids.FILTER_COUNT, "children"),
+        Output(ids.FILTER_MESSAGE, "children"),
+        Input(ids.VIEW_STORE, "data"),
+    )(show_view)
+    app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search"))(
+        navigation
+    )

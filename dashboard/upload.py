@@ -1,0 +1,178 @@
+"""The upload job behind the Data page: bytes from the browser in, a loaded and analysed data set out.
+
+Pure of Dash so it can be tested directly. The uploaded bytes are written to a temporary
+file and go through the same :func:`db.ingest.ingest_file` and
+:func:`dashboard.analytics.pipeline.analyze_dataset` as the command line, so a file loads
+the same way whichever door it comes through. Every outcome is a plain summary dict; a
+refused file gives the loader's message, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from dashboard.analytics.pipeline import AnalysisError, analyze_dataset
+from db import fields
+from db.ingest import IngestError, IngestOptions, ingest_file
+from db.queries import active_run
+
+log = logging.getLogger(__name__)
+
+MB = 1024 * 1024
+DATE_ORDERS = {"auto": None, "dayfirst": True, "monthfirst": False}
+UNEXPECTED = (
+    "The file could not be loaded because of an unexpected error; nothing was saved. "
+    "If it happens again, load it with the command line (python -m dashboard ingest FILE), "
+    "which prints the details."
+)
+
+
+class UploadError(Exception):
+    """An upload refused before the loader saw it (too big, not base64, a bad --map line)."""
+
+
+def decoded_size(base64_text: str) -> int:
+    """How many bytes ``base64_text`` decodes to, computed without decoding it."""
+    text = base64_text.strip()
+    padding = len(text) - len(text.rstrip("="))
+    return max(0, len(text) * 3 // 4 - padding)
+
+
+def _megabytes(size: int) -> str:
+    """Sizes in the unit of MAX_UPLOAD_MB (1 MB = 1024 × 1024 bytes)."""
+    return f"{size / MB:,.1f} MB"
+
+
+def decode_upload(contents: str, filename: str, max_bytes: int) -> bytes:
+    """The file bytes of a ``dcc.Upload`` data URL, refusing one above ``max_bytes`` first."""
+    _, comma, payload = (contents or "").partition(",")
+    if not comma:
+        raise UploadError(f"{filename} did not arrive as a file upload; please try again.")
+    size = decoded_size(payload)
+    if size > max_bytes:
+        raise UploadError(
+            f"{filename} is {_megabytes(size)}, above the {_megabytes(max_bytes)} upload limit.\n"
+            "Load big files with the command line instead: python -m dashboard ingest FILE "
+            "(or raise MAX_UPLOAD_MB)."
+        )
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise UploadError(f"{filename} arrived damaged; please upload it again.") from error
+
+
+def parse_map_text(text: str | None) -> dict[str, str]:
+    """``"Header=field"`` per line (blank lines ignored) as a column map, like ``--map``."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    try:
+        return fields.parse_map_options(lines)
+    except fields.MappingError as error:
+        raise UploadError(str(error)) from error
+
+
+def safe_filename(filename: str | None) -> str:
+    """The file's own name without any folder part (a browser may send ``C:\\...\\x.csv``)."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = "".join(ch for ch in name if ch.isprintable())[:200]
+    return name if name not in ("", ".", "..") else "upload.csv"
+
+
+def refused(message: str) -> dict[str, Any]:
+    return {"ok": False, "message": message}
+
+
+def run_upload(
+    engine: Engine,
+    contents: str,
+    filename: str | None,
+    *,
+    max_bytes: int,
+    name: str | None = None,
+    date_order: str = "auto",
+    map_text: str | None = None,
+    chunk_rows: int = 50_000,
+    on_progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Load and analyse one uploaded file; returns a summary dict for the screen.
+
+    ``{"ok": False, "message": ...}`` when the file is refused (nothing is written), else
+    ``ok``, ``already_loaded``, ``dataset_id``, ``name``, ``file``, ``rows_loaded``,
+    ``rows_rejected``, ``rejected_by_reason`` (list of ``{"reason", "rows"}``, most first),
+    ``as_of`` (ISO date), ``run_id``, ``customers``, ``targets`` and ``message``.
+    """
+    report = on_progress or (lambda _text: None)
+    filename = safe_filename(filename)
+    try:
+        column_map = parse_map_text(map_text)
+        data = decode_upload(contents, filename, max_bytes)
+    except UploadError as error:
+        return refused(str(error))
+    report(f"Received {filename} ({_megabytes(len(data))}); reading rows…")
+    options = IngestOptions(
+        name=(name or "").strip() or None,
+        column_map=column_map,
+        dayfirst=DATE_ORDERS.get(date_order),
+        max_bytes=max_bytes,
+        chunk_rows=chunk_rows,
+        on_progress=lambda rows: report(f"Reading rows: {rows:,} so far…"),
+    )
+    try:
+        with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+            path = Path(folder) / filename
+            path.write_bytes(data)
+            del data
+            result = ingest_file(engine, path, options)
+    except IngestError as error:
+        return refused(str(error))
+    except Exception:  # the user sees a plain message; the details go to the server log
+        log.exception("upload of %s failed", filename)
+        return refused(UNEXPECTED)
+
+    summary: dict[str, Any] = {
+        "ok": True,
+        "already_loaded": result.already_loaded,
+        "dataset_id": result.dataset_id,
+        "name": result.name,
+        "file": filename,
+        "rows_loaded": result.rows_loaded,
+        "rows_rejected": result.rows_rejected,
+        "rejected_by_reason": [
+            {"reason": reason, "rows": count}
+            for reason, count in sorted(
+                result.rejected_by_reason.items(), key=lambda item: (-item[1], item[0])
+            )
+        ],
+        "as_of": result.as_of_date.isoformat(),
+        "message": result.summary(),
+    }
+    run = active_run(engine, result.dataset_id)
+    if result.already_loaded and run is not None:
+        return {**summary, "run_id": run.run_id, "customers": run.customers, "targets": run.targets}
+
+    report(f"Analysing {result.rows_loaded:,} customers…")
+    try:
+        analysed = analyze_dataset(engine, result.dataset_id)
+    except AnalysisError as error:
+        return {**summary, "ok": False, "message": f"The file was loaded but not analysed: {error}"}
+    except Exception:
+        log.exception("analysis of data set %s failed", result.dataset_id)
+        return {
+            **summary,
+            "ok": False,
+            "message": "The file was loaded but the analysis failed unexpectedly; "
+            f"run python -m dashboard analyze --dataset {result.dataset_id} for details.",
+        }
+    return {
+        **summary,
+        "run_id": analysed.run_id,
+        "customers": analysed.customers,
+        "targets": analysed.targets,
+    }

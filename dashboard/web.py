@@ -1,0 +1,98 @@
+"""HTTP hardening around the app: security headers, /healthz, plain errors with an id."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+import flask
+from flask import Flask
+from sqlalchemy import Engine, text
+from werkzeug.exceptions import HTTPException
+
+from db.session import current_revision, head_revision
+
+log = logging.getLogger("dashboard.errors")
+
+
+def content_security_policy(script_hashes: list[str]) -> str:
+    """A CSP that Dash works with: its inline bootstrap scripts are allowed by hash."""
+    scripts = " ".join(script_hashes)  # Dash gives them quoted: 'sha256-...'
+    return (
+        "default-src 'self'; "
+        f"script-src 'self' 'unsafe-eval' {scripts}; "
+        "style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+        "worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def install(server: Flask, engine_key: str, script_hashes: Callable[[], list[str]]) -> None:
+    """Security headers on every response, /healthz, and errors without stack traces.
+
+    ``script_hashes`` is asked once, at the first response: Dash collects its inline scripts
+    (clientside callbacks) only when it serves its first request.
+    """
+    policy: list[str] = []
+
+    @server.after_request
+    def security_headers(response: flask.Response) -> flask.Response:
+        if not policy:
+            policy.append(content_security_policy(script_hashes()))
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Content-Security-Policy", policy[0])
+        return response
+
+    @server.route("/healthz")
+    def healthz():
+        engine: Engine = server.extensions[engine_key]
+        report = {"database": "ok", "migrations": "unknown"}
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            current, head = current_revision(engine), head_revision()
+            report["migrations"] = "at head" if current == head else "behind"
+            report["revision"] = current
+        except Exception as error:
+            report["database"] = f"unreachable: {type(error).__name__}"
+        healthy = report["database"] == "ok" and report["migrations"] == "at head"
+        return flask.jsonify(report), 200 if healthy else 503
+
+    @server.errorhandler(Exception)
+    def plain_error(error: Exception):
+        if isinstance(error, HTTPException):
+            return error
+        error_id = uuid.uuid4().hex[:12]
+        log.exception("error %s on %s %s", error_id, flask.request.method, flask.request.path)
+        return (
+            flask.jsonify({"error": "Something went wrong.", "error_id": error_id}),
+            500,
+        )
+
+
+def callback_error_handler(message_component_id: str):
+    """Dash ``on_error``: log with an id and show a plain message with that id, no trace."""
+
+    def on_error(error: Exception) -> None:
+        import dash_bootstrap_components as dbc
+        from dash import set_props
+
+        error_id = uuid.uuid4().hex[:12]
+        log.error("callback error %s", error_id, exc_info=error)
+        set_props(
+            message_component_id,
+            {
+                "children": dbc.Alert(
+                    f"Something went wrong (error id {error_id}). Please try again; if it "
+                    "persists, tell the dashboard's maintainers this id.",
+                    color="danger",
+                    className="py-2",
+                )
+            },
+        )
+
+    return on_error

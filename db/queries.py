@@ -1,0 +1,522 @@
+"""Read queries for the command line and the dashboard: small frames, computed in SQL.
+
+Every query reads the latest complete analysis run of a data set. Aggregates come from the
+pre-aggregated ``filter_cube`` (a few thousand rows whatever the number of customers), except
+when a customer ID is chosen, which only ``customer_results`` can answer. Rows are read a page
+at a time. Filter values always travel as bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from dashboard.filters import MULTI_VALUE_FILTERS, NULL_TOKEN, Filters
+from db.models import (
+    AnalysisRun,
+    ClusterAgreement,
+    ClusterCentroid,
+    ClusterSweep,
+    CustomerResult,
+    Dataset,
+    FilterCube,
+    MessagingStrategy,
+    RejectedRow,
+    SegmentSummary,
+)
+
+CUBE: Table = FilterCube.__table__  # type: ignore[assignment]
+RESULTS: Table = CustomerResult.__table__  # type: ignore[assignment]
+MEASURES = (
+    "customers",
+    "watch_time_hours_sum",
+    "days_since_last_login_sum",
+    "visit_frequency_sum",
+    "visit_frequency_count",
+    "monthly_revenue_sum",
+    "monthly_revenue_count",
+    "targets",
+    "control",
+)
+CUSTOMER_COLUMNS = (
+    "customer_id",
+    "name",
+    "gender",
+    "age",
+    "country",
+    "plan",
+    "last_login",
+    "days_since_last_login",
+    "watch_time_hours",
+    "visit_frequency",
+    "monthly_revenue",
+    "engagement_level",
+    "segment",
+    "r_score",
+    "f_score",
+    "m_score",
+    "fm_score",
+    "rfm_segment",
+    "cluster",
+    "cluster_name",
+    "discount_target",
+    "target_reason",
+    "discount_pct",
+    "control_group",
+)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The analysis run the dashboard shows, with what its pages need to explain it."""
+
+    run_id: int
+    dataset_id: int
+    dataset_name: str
+    source_file: str
+    as_of: date
+    customers: int
+    targets: int
+    k_used: int
+    adjusted_rand_index: float | None
+    silhouette: float | None
+    frequency_available: bool
+    revenue_available: bool
+    thresholds: dict[str, Any]
+    parameters: dict[str, Any]
+
+
+def list_datasets(engine: Engine) -> pd.DataFrame:
+    """Every data set, newest first: id, name, file, as-of, rows loaded and rejected, when."""
+    query = select(
+        Dataset.id,
+        Dataset.name,
+        Dataset.source_file.label("file"),
+        Dataset.as_of_date.label("as_of"),
+        Dataset.rows_loaded,
+        Dataset.rows_rejected,
+        Dataset.ingested_at,
+    ).order_by(Dataset.id.desc())
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=["id", "name", "file", "as_of", "rows_loaded", "rows_rejected", "ingested_at"],
+    )
+    frame["ingested_at"] = frame["ingested_at"].map(
+        lambda value: value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+    )
+    return frame
+
+
+def rejected_rows(engine: Engine, dataset_id: int) -> pd.DataFrame:
+    """The rejected rows of a data set in file order: line_number, reason, raw_line."""
+    query = (
+        select(RejectedRow.line_number, RejectedRow.reason, RejectedRow.raw_line)
+        .where(RejectedRow.dataset_id == dataset_id)
+        .order_by(RejectedRow.line_number, RejectedRow.id)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame(rows, columns=["line_number", "reason", "raw_line"])
+
+
+def active_run(engine: Engine, dataset_id: int | None = None) -> RunInfo | None:
+    """The complete run of ``dataset_id``, or of the newest analysed data set when None."""
+    query = (
+        select(AnalysisRun, Dataset.name, Dataset.source_file)
+        .join(Dataset, Dataset.id == AnalysisRun.dataset_id)
+        .where(AnalysisRun.status == "complete")
+        .order_by(AnalysisRun.dataset_id.desc(), AnalysisRun.id.desc())
+        .limit(1)
+    )
+    if dataset_id is not None:
+        query = query.where(AnalysisRun.dataset_id == dataset_id)
+    with Session(engine) as session:
+        row = session.execute(query).first()
+    if row is None:
+        return None
+    run, name, source_file = row
+    return RunInfo(
+        run_id=run.id,
+        dataset_id=run.dataset_id,
+        dataset_name=name,
+        source_file=source_file,
+        as_of=run.as_of_date,
+        customers=run.customer_count,
+        targets=run.target_count,
+        k_used=run.k_used,
+        adjusted_rand_index=run.adjusted_rand_index,
+        silhouette=run.silhouette,
+        frequency_available=run.frequency_available,
+        revenue_available=run.revenue_available,
+        thresholds=dict(run.thresholds or {}),
+        parameters=dict(run.parameters or {}),
+    )
+
+
+def _dimension_condition(table: Table, name: str, values: Sequence[str]) -> ColumnElement[bool]:
+    column = table.c[name]
+    present = [value for value in values if value != NULL_TOKEN]
+    conditions = [column.in_(present)] if present else []
+    if NULL_TOKEN in values:
+        conditions.append(column.is_(None))
+    return or_(*conditions)
+
+
+def _conditions(table: Table, run_id: int, filters: Filters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [table.c.run_id == run_id]
+    for name, values in filters.chosen().items():
+        conditions.append(_dimension_condition(table, name, values))
+    if filters.customer_id:
+        conditions.append(table.c.customer_id == filters.customer_id)
+    if filters.targets_only:
+        conditions.append(table.c.discount_target.is_(true()))
+    return conditions
+
+
+def _measures(table: Table) -> list[ColumnElement[Any]]:
+    """The same measures from the cube (sums of sums) or from customer rows."""
+    if table is CUBE:
+        customers = table.c.customers
+        return [
+            func.coalesce(func.sum(customers), 0).label("customers"),
+            func.coalesce(func.sum(table.c.watch_time_hours_sum), 0.0).label(
+                "watch_time_hours_sum"
+            ),
+            func.coalesce(func.sum(table.c.days_since_last_login_sum), 0.0).label(
+                "days_since_last_login_sum"
+            ),
+            func.coalesce(func.sum(table.c.visit_frequency_sum), 0.0).label("visit_frequency_sum"),
+            func.coalesce(func.sum(table.c.visit_frequency_count), 0).label(
+                "visit_frequency_count"
+            ),
+            func.coalesce(func.sum(table.c.monthly_revenue_sum), 0.0).label("monthly_revenue_sum"),
+            func.coalesce(func.sum(table.c.monthly_revenue_count), 0).label(
+                "monthly_revenue_count"
+            ),
+            func.coalesce(
+                func.sum(case((table.c.discount_target.is_(true()), customers), else_=0)), 0
+            ).label("targets"),
+            func.coalesce(
+                func.sum(case((table.c.control_group.is_(true()), customers), else_=0)), 0
+            ).label("control"),
+        ]
+    one = literal(1)
+    return [
+        func.count().label("customers"),
+        func.coalesce(func.sum(table.c.watch_time_hours), 0.0).label("watch_time_hours_sum"),
+        func.coalesce(func.sum(table.c.days_since_last_login), 0.0).label(
+            "days_since_last_login_sum"
+        ),
+        func.coalesce(func.sum(table.c.visit_frequency), 0.0).label("visit_frequency_sum"),
+        func.count(table.c.visit_frequency).label("visit_frequency_count"),
+        func.coalesce(func.sum(table.c.monthly_revenue), 0.0).label("monthly_revenue_sum"),
+        func.count(table.c.monthly_revenue).label("monthly_revenue_count"),
+        func.coalesce(func.sum(case((table.c.discount_target.is_(true()), one), else_=0)), 0).label(
+            "targets"
+        ),
+        func.coalesce(func.sum(case((table.c.control_group.is_(true()), one), else_=0)), 0).label(
+            "control"
+        ),
+    ]
+
+
+def aggregate(
+    engine: Engine, run_id: int, filters: Filters, by: Sequence[str] = ()
+) -> pd.DataFrame:
+    """Counts, sums and averages of the filtered customers, grouped by ``by`` columns.
+
+    Columns: ``by``..., the MEASURES, and avg_watch_time_hours, avg_days_since_last_login,
+    avg_visit_frequency, avg_monthly_revenue (NaN where nothing to average).
+    """
+    table = RESULTS if filters.customer_id else CUBE
+    group = [table.c[name] for name in by]
+    query = select(*group, *_measures(table)).where(and_(*_conditions(table, run_id, filters)))
+    if group:
+        query = query.group_by(*group).order_by(*group)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    frame = pd.DataFrame(rows, columns=[*by, *MEASURES])
+    if by:
+        frame = frame[frame["customers"] > 0].reset_index(drop=True)
+    for column in MEASURES:
+        frame[column] = pd.to_numeric(frame[column])
+    return with_averages(frame)
+
+
+def with_averages(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add per-customer averages to a frame of MEASURES (NaN where the count is zero)."""
+    frame = frame.copy()
+    customers = frame["customers"].where(frame["customers"] > 0)
+    frame["avg_watch_time_hours"] = frame["watch_time_hours_sum"] / customers
+    frame["avg_days_since_last_login"] = frame["days_since_last_login_sum"] / customers
+    visits = frame["visit_frequency_count"].where(frame["visit_frequency_count"] > 0)
+    frame["avg_visit_frequency"] = frame["visit_frequency_sum"] / visits
+    revenue = frame["monthly_revenue_count"].where(frame["monthly_revenue_count"] > 0)
+    frame["avg_monthly_revenue"] = frame["monthly_revenue_sum"] / revenue
+    return frame
+
+
+def filter_options(engine: Engine, run_id: int) -> dict[str, list[str]]:
+    """The values each filter can take in this run (missing country/plan as NULL_TOKEN).
+
+    A run's results never change once written (a new analysis gets a new run id), so the
+    answer is cached per engine and run; callers get fresh lists.
+    """
+    return {name: list(values) for name, values in _filter_options(engine, run_id).items()}
+
+
+@lru_cache(maxsize=64)
+def _filter_options(engine: Engine, run_id: int) -> dict[str, tuple[str, ...]]:
+    options: dict[str, tuple[str, ...]] = {}
+    with engine.connect() as connection:
+        for name in MULTI_VALUE_FILTERS:
+            column = CUBE.c[name]
+            values = connection.execute(
+                select(column).where(CUBE.c.run_id == run_id).distinct()
+            ).scalars()
+            options[name] = tuple(
+                sorted(NULL_TOKEN if value is None else str(value) for value in values)
+            )
+    return options
+
+
+def count_customers(engine: Engine, run_id: int, filters: Filters) -> int:
+    return int(aggregate(engine, run_id, filters)["customers"].iloc[0])
+
+
+def _order_by(sort: Sequence[tuple[str, str]]) -> list[ColumnElement[Any]]:
+    order: list[ColumnElement[Any]] = []
+    for column, direction in sort:
+        if column not in CUSTOMER_COLUMNS:
+            continue
+        expression = RESULTS.c[column]
+        # Missing values sort as the largest on both backends (SQLite's default differs).
+        order.append(
+            expression.desc().nulls_first()
+            if direction == "desc"
+            else expression.asc().nulls_last()
+        )
+    order.append(RESULTS.c.id.asc())
+    return order
+
+
+def customer_page(
+    engine: Engine,
+    run_id: int,
+    filters: Filters,
+    start: int,
+    end: int,
+    sort: Sequence[tuple[str, str]] = (),
+    columns: Sequence[str] = CUSTOMER_COLUMNS,
+) -> pd.DataFrame:
+    """Rows ``start``..``end`` (exclusive) of the filtered customers in the requested order."""
+    wanted = [column for column in columns if column in CUSTOMER_COLUMNS]
+    limit = max(0, min(end, start + 1000) - start)
+    query = (
+        select(*[RESULTS.c[column] for column in wanted])
+        .where(and_(*_conditions(RESULTS, run_id, filters)))
+        .order_by(*_order_by(sort))
+        .offset(max(0, start))
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame(rows, columns=wanted)
+
+
+def iter_customers(
+    engine: Engine, run_id: int, filters: Filters, chunk_rows: int = 50_000
+) -> Iterator[pd.DataFrame]:
+    """Every filtered customer with all CUSTOMER_COLUMNS, in chunks (for exports)."""
+    query = (
+        select(*[RESULTS.c[column] for column in CUSTOMER_COLUMNS])
+        .where(and_(*_conditions(RESULTS, run_id, filters)))
+        .order_by(RESULTS.c.id)
+    )
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(
+            query
+        )
+        for partition in result.partitions(chunk_rows):
+            yield pd.DataFrame(partition, columns=list(CUSTOMER_COLUMNS))
+
+
+SAMPLE_POOL = 30_000
+
+
+def sample_customers(
+    engine: Engine,
+    run_id: int,
+    filters: Filters,
+    limit: int,
+    columns: Sequence[str],
+    pool: int = SAMPLE_POOL,
+) -> pd.DataFrame:
+    """A uniform random sample of at most ``limit`` filtered customers (seeded, stable).
+
+    Drawn from the run's first ``pool`` customers in its random ``sample_rank`` order, itself
+    a uniform sample: the index on (run_id, sample_rank) then bounds the work whatever the
+    size of the data set and however selective the filters (a filter matching 1 % of a
+    million customers still yields about 300 of them).
+    """
+    conditions = [*_conditions(RESULTS, run_id, filters), RESULTS.c.sample_rank < pool]
+    query = (
+        select(*[RESULTS.c[column] for column in columns])
+        .where(and_(*conditions))
+        .order_by(RESULTS.c.sample_rank)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame([tuple(row) for row in rows], columns=list(columns))
+
+
+def customer_profile(engine: Engine, run_id: int, customer_id: str) -> dict[str, Any] | None:
+    """Everything the run knows about one customer, or None."""
+    query = select(*[RESULTS.c[column] for column in CUSTOMER_COLUMNS]).where(
+        RESULTS.c.run_id == run_id, RESULTS.c.customer_id == customer_id
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    return None if row is None else dict(zip(CUSTOMER_COLUMNS, row, strict=True))
+
+
+def segment_summaries(engine: Engine, run_id: int, kind: str) -> pd.DataFrame:
+    """The run's stored per-segment figures for ``kind`` "rule" or "rfm", in segment order."""
+    query = (
+        select(
+            SegmentSummary.segment,
+            SegmentSummary.customers,
+            SegmentSummary.share,
+            SegmentSummary.avg_days_since_last_login,
+            SegmentSummary.avg_visit_frequency,
+            SegmentSummary.avg_watch_time_hours,
+            SegmentSummary.avg_monthly_revenue,
+        )
+        .where(SegmentSummary.run_id == run_id, SegmentSummary.kind == kind)
+        .order_by(SegmentSummary.position)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "segment",
+            "customers",
+            "share",
+            "avg_days_since_last_login",
+            "avg_visit_frequency",
+            "avg_watch_time_hours",
+            "avg_monthly_revenue",
+        ],
+    )
+
+
+def cluster_centroids(engine: Engine, run_id: int) -> pd.DataFrame:
+    query = (
+        select(
+            ClusterCentroid.cluster,
+            ClusterCentroid.name,
+            ClusterCentroid.watch_time_hours,
+            ClusterCentroid.days_since_last_login,
+            ClusterCentroid.customers,
+        )
+        .where(ClusterCentroid.run_id == run_id)
+        .order_by(ClusterCentroid.cluster)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame(
+        rows, columns=["cluster", "name", "watch_time_hours", "days_since_last_login", "customers"]
+    )
+
+
+def cluster_sweep(engine: Engine, run_id: int) -> pd.DataFrame:
+    query = (
+        select(ClusterSweep.k, ClusterSweep.inertia, ClusterSweep.silhouette)
+        .where(ClusterSweep.run_id == run_id)
+        .order_by(ClusterSweep.k)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame(rows, columns=["k", "inertia", "silhouette"])
+
+
+def cluster_agreement(engine: Engine, run_id: int) -> pd.DataFrame:
+    query = (
+        select(ClusterAgreement.cluster, ClusterAgreement.segment, ClusterAgreement.customers)
+        .where(ClusterAgreement.run_id == run_id)
+        .order_by(ClusterAgreement.cluster, ClusterAgreement.segment)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame(rows, columns=["cluster", "segment", "customers"])
+
+
+MESSAGING_COLUMNS = ("segment_kind", "segment", "headline", "message", "channel", "offer")
+EDITABLE_MESSAGING_COLUMNS = ("headline", "message", "channel", "offer")
+
+
+def messaging_strategies(engine: Engine) -> pd.DataFrame:
+    """Every strategy: rule segments first, then RFM segments, in the seeded order."""
+    query = select(*[MessagingStrategy.__table__.c[c] for c in MESSAGING_COLUMNS])
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame(rows, columns=list(MESSAGING_COLUMNS))
+
+
+def update_messaging(
+    engine: Engine, segment_kind: str, segment: str, column: str, value: str, user: str | None
+) -> bool:
+    """Save one edited cell; False when the strategy or the column does not exist."""
+    if column not in EDITABLE_MESSAGING_COLUMNS:
+        return False
+    from datetime import UTC, datetime
+
+    limit = MessagingStrategy.__table__.c[column].type.length
+    text_value = str(value).strip()
+    if limit is not None:
+        text_value = text_value[:limit]
+    with engine.begin() as connection:
+        updated = connection.execute(
+            update(MessagingStrategy)
+            .where(
+                MessagingStrategy.segment_kind == segment_kind,
+                MessagingStrategy.segment == segment,
+            )
+            .values({column: text_value, "updated_at": datetime.now(UTC), "updated_by": user})
+        ).rowcount
+    return updated == 1
+
+
+def delete_dataset(engine: Engine, dataset_id: int) -> bool:
+    """Delete a data set with its customers, rejected rows and analysis results.
+
+    Campaigns keep their frozen copies (their link to the data set is cleared).
+    """
+    from sqlalchemy import delete
+
+    with engine.begin() as connection:
+        deleted = connection.execute(delete(Dataset).where(Dataset.id == dataset_id)).rowcount
+    return deleted == 1

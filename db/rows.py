@@ -1,0 +1,278 @@
+"""Turning one chunk of raw CSV records into customer rows and rejected rows.
+
+Pure functions: strings in, typed frames out. Every rule that rejects a row lives here,
+with the reason text a marketing analyst sees next to the line number.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from db import values
+from db.csv_source import format_record
+from db.fields import HeaderMapping
+
+NUMERIC_FIELDS = ("watch_time_hours", "visit_frequency", "monthly_revenue")
+DATE_FIELDS = ("join_date", "last_login")
+TEXT_FIELDS = ("name", "country", "plan")
+OUTPUT_COLUMNS = (
+    "source_line",
+    "raw_line",
+    "customer_id",
+    "name",
+    "gender",
+    "age",
+    "country",
+    "plan",
+    "join_date",
+    "last_login",
+    "watch_time_hours",
+    "visit_frequency",
+    "monthly_revenue",
+    "extra",
+)
+MIN_YEAR, MAX_YEAR = 1900, 2100
+MAX_AGE = 120
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """What is fixed for the whole file before its rows are read."""
+
+    mapping: HeaderMapping
+    day_first: dict[str, bool]
+    as_of: date | None  # counts last_login_days back from here
+    delimiter: str
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    good: pd.DataFrame  # OUTPUT_COLUMNS minus raw_line is filled for every row
+    rejected: pd.DataFrame  # line_number, raw_line, reason, kinds (list of reason kinds)
+
+
+class _Reasons:
+    """Collects, per row, every reason it is rejected, in the order the checks ran."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self.text = pd.Series("", index=index, dtype=object)
+        self.kinds: dict[int, list[str]] = {}
+
+    def add(
+        self, mask: pd.Series, kind: str, detail: pd.Series | None = None, quote: bool = True
+    ) -> None:
+        if not mask.any():
+            return
+        message = pd.Series(kind, index=mask.index[mask], dtype=object)
+        if detail is not None:
+            shown = detail[mask].map(_quote) if quote else detail[mask].astype(str)
+            message = message + ": " + shown
+        existing = self.text[mask]
+        self.text[mask] = np.where(existing == "", message, existing + "; " + message)
+        for position in np.flatnonzero(mask.to_numpy()):
+            self.kinds.setdefault(int(position), []).append(kind)
+
+    @property
+    def rejected(self) -> pd.Series:
+        return self.text != ""
+
+
+def _quote(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _column(frame: pd.DataFrame, mapping: HeaderMapping, field: str) -> pd.Series | None:
+    index = mapping.fields.get(field)
+    return None if index is None else values.clean_text(frame[index])
+
+
+def build_frame(records: list[list[str]], width: int) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Records as a frame of strings with ``width`` columns, each row's field count and longest field.
+
+    Extra trailing empty fields (a trailing delimiter) are dropped; a row that still has
+    the wrong number of fields is blanked in the frame and keeps its count for rejection.
+    """
+    fitted: list[list[str]] = []
+    counts: list[int] = []
+    longest: list[int] = []
+    for record in records:
+        if len(record) > width and not "".join(record[width:]).strip():
+            record = record[:width]
+        counts.append(len(record))
+        longest.append(max(map(len, record), default=0))
+        fitted.append(record if len(record) == width else [""] * width)
+    frame = pd.DataFrame(fitted, columns=range(width), dtype=object)
+    return (
+        frame,
+        pd.Series(counts, index=frame.index, dtype="int64"),
+        pd.Series(longest, index=frame.index, dtype="int64"),
+    )
+
+
+def validate_chunk(lines: list[int], records: list[list[str]], plan: ChunkPlan) -> ChunkResult:
+    """Parse and check one chunk; every row ends up either good or rejected with reasons."""
+    mapping = plan.mapping
+    width = len(mapping.headers)
+    frame, counts, longest = build_frame(records, width)
+    reasons = _Reasons(frame.index)
+    line_numbers = pd.Series(lines, index=frame.index, dtype="int64")
+
+    wrong_width = counts != width
+    reasons.add(wrong_width, f"expected {width} fields", "found " + counts.astype(str), quote=False)
+    too_long = longest > values.MAX_FIELD_LENGTH
+    reasons.add(too_long & ~wrong_width, f"field longer than {values.MAX_FIELD_LENGTH} characters")
+    checked = ~(wrong_width | too_long)
+
+    out = pd.DataFrame(index=frame.index)
+    customer_id = _column(frame, mapping, "customer_id")
+    assert customer_id is not None
+    reasons.add(checked & values.is_blank_clean(customer_id), "missing customer_id")
+    out["customer_id"] = customer_id
+
+    for field in TEXT_FIELDS:
+        text = _column(frame, mapping, field)
+        out[field] = None if text is None else text.where(~values.is_blank_clean(text), None)
+    if "name" not in mapping.fields and {"first_name", "last_name"} <= mapping.fields.keys():
+        first = _column(frame, mapping, "first_name")
+        last = _column(frame, mapping, "last_name")
+        full = (
+            first.where(~values.is_blank_clean(first), "")
+            + " "
+            + last.where(~values.is_blank_clean(last), "")
+        ).str.strip()
+        out["name"] = full.where(full != "", None)
+
+    gender = _column(frame, mapping, "gender")
+    out["gender"] = "Unknown" if gender is None else values.normalise_gender(gender)
+
+    age = _column(frame, mapping, "age")
+    if age is None:
+        out["age"] = None
+    else:
+        parsed_age, bad_age = values.parse_integers(age)
+        reasons.add(checked & bad_age, "invalid age", age)
+        implausible = parsed_age.notna() & ((parsed_age < 0) | (parsed_age > MAX_AGE))
+        reasons.add(checked & implausible, "implausible age", age)
+        out["age"] = parsed_age
+
+    _numbers(frame, mapping, out, reasons, checked)
+    _dates(frame, mapping, plan, out, reasons, checked)
+    out["extra"] = _extras(frame, mapping)
+
+    rejected_mask = reasons.rejected
+    good = out[~rejected_mask].copy()
+    good.insert(0, "source_line", line_numbers[~rejected_mask])
+    raw_lines = pd.Series(
+        [format_record(record, plan.delimiter) for record in records],
+        index=frame.index,
+        dtype=object,
+    )
+    good.insert(1, "raw_line", raw_lines[~rejected_mask])
+    rejected = pd.DataFrame(
+        {
+            "line_number": line_numbers[rejected_mask].to_numpy(),
+            "raw_line": raw_lines[rejected_mask].to_numpy(),
+            "reason": reasons.text[rejected_mask].to_numpy(),
+            "kinds": [reasons.kinds[i] for i in np.flatnonzero(rejected_mask.to_numpy())],
+        }
+    )
+    return ChunkResult(good=good.reset_index(drop=True), rejected=rejected)
+
+
+def _numbers(
+    frame: pd.DataFrame,
+    mapping: HeaderMapping,
+    out: pd.DataFrame,
+    reasons: _Reasons,
+    checked: pd.Series,
+) -> None:
+    watch_source = (
+        "watch_time_hours" if "watch_time_hours" in mapping.fields else "watch_time_minutes"
+    )
+    for field in (watch_source, "visit_frequency", "monthly_revenue"):
+        text = _column(frame, mapping, field)
+        if text is None:
+            out[field] = np.nan
+            continue
+        number, invalid = values.parse_numbers(text)
+        blank = values.is_blank_clean(text)
+        if field == watch_source:
+            reasons.add(checked & blank, f"missing {field}")
+        reasons.add(checked & invalid, f"invalid number in {field}", text)
+        finite = np.isfinite(number.to_numpy(dtype="float64", na_value=np.nan))
+        non_finite = number.notna() & ~finite
+        reasons.add(checked & non_finite, f"{field} is not a finite number", text)
+        negative = number.notna() & finite & (number < 0)
+        reasons.add(checked & negative, f"negative {field}", text)
+        out[field] = number
+    if watch_source == "watch_time_minutes":
+        out["watch_time_hours"] = out.pop("watch_time_minutes") / 60.0
+
+
+def _dates(
+    frame: pd.DataFrame,
+    mapping: HeaderMapping,
+    plan: ChunkPlan,
+    out: pd.DataFrame,
+    reasons: _Reasons,
+    checked: pd.Series,
+) -> None:
+    for field in DATE_FIELDS:
+        text = _column(frame, mapping, field)
+        if text is None:
+            out[field] = pd.NaT
+            continue
+        parsed, invalid = values.parse_dates(text, plan.day_first.get(field, False))
+        if field == "last_login":
+            reasons.add(checked & values.is_blank_clean(text), "missing last_login")
+        reasons.add(checked & invalid, f"invalid date in {field}", text)
+        years = parsed.dt.year
+        implausible = parsed.notna() & ((years < MIN_YEAR) | (years > MAX_YEAR))
+        reasons.add(checked & implausible, f"implausible date in {field}", text)
+        out[field] = parsed.where(~implausible)
+
+    if "last_login" not in mapping.fields:
+        text = _column(frame, mapping, "last_login_days")
+        assert text is not None and plan.as_of is not None
+        days, invalid = values.parse_numbers(text)
+        reasons.add(checked & values.is_blank_clean(text), "missing last_login_days")
+        reasons.add(checked & invalid, "invalid number in last_login_days", text)
+        whole = days.notna() & np.isfinite(days.fillna(0)) & (days == days.round())
+        reasons.add(checked & days.notna() & ~whole, "last_login_days is not a whole number", text)
+        reasons.add(checked & whole & (days < 0), "negative last_login_days", text)
+        usable = whole & (days >= 0) & (days < 366 * 200)
+        as_of = pd.Timestamp(plan.as_of)
+        offsets = pd.to_timedelta(days.where(usable, 0), unit="D")
+        out["last_login"] = (as_of - offsets).where(usable)
+
+    before_join = (
+        out["join_date"].notna()
+        & out["last_login"].notna()
+        & (out["last_login"] < out["join_date"])
+    )
+    detail = (
+        out["last_login"].dt.strftime("%Y-%m-%d")
+        + " is before join_date "
+        + out["join_date"].dt.strftime("%Y-%m-%d")
+    )
+    reasons.add(checked & before_join, "last_login before join_date", detail, quote=False)
+
+
+def _extras(frame: pd.DataFrame, mapping: HeaderMapping) -> pd.Series:
+    """Unknown columns kept per row as a JSON object of their non-blank values."""
+    if not mapping.extras:
+        return pd.Series(None, index=frame.index, dtype=object)
+    columns = {name: values.clean_text(frame[index]) for name, index in mapping.extras.items()}
+    extra = pd.DataFrame(columns)
+    records = extra.to_dict("records")
+    return pd.Series(
+        [json.dumps({k: v for k, v in record.items() if v != ""}) for record in records],
+        index=frame.index,
+        dtype=object,
+    )

@@ -1,0 +1,83 @@
+"""Browser tests: the real app in a real headless Chromium (dash_duo), on a real database.
+
+Skipped with a clear reason where Chromium or chromedriver is not installed.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dash
+import pytest
+from sqlalchemy import Engine
+
+from dashboard.analytics.pipeline import analyze_dataset
+from dashboard.app import create_app
+from dashboard.config import Settings
+from dashboard.generate import write_csv
+from db.ingest import IngestOptions, ingest_file
+from tests.conftest import chromium_available
+
+SAMPLE_ROWS = 2_000
+SAMPLE_SEED = 11
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if chromium_available():
+        return
+    skip = pytest.mark.skip(
+        reason="no Chromium/chromedriver: apt-get install chromium chromium-driver"
+    )
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def loaded_engine(engine: Engine, tmp_path: Path) -> Engine:
+    """The database under test holding one generated, analysed data set."""
+    path = tmp_path / "customers.csv"
+    write_csv(path, rows=SAMPLE_ROWS, seed=SAMPLE_SEED)
+    result = ingest_file(engine, path, IngestOptions(name="Browser sample"))
+    analyze_dataset(engine, result.dataset_id)
+    return engine
+
+
+@pytest.fixture
+def make_app(loaded_engine: Engine, tmp_path: Path) -> Iterator[Callable[..., dash.Dash]]:
+    """A factory for the app on the loaded database (fresh page registry each time).
+
+    The apps' engines are disposed afterwards so no connection outlives the test.
+    """
+    apps: list[dash.Dash] = []
+
+    def factory(**overrides: object) -> dash.Dash:
+        dash.page_registry.clear()
+        url = loaded_engine.url.render_as_string(hide_password=False)
+        settings = {"database_url": url, "cache_dir": tmp_path / "cache", **overrides}
+        app = create_app(Settings(**settings))
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        app.server.extensions["dashboard_engine"].dispose()
+
+
+def console_errors(dash_duo) -> list[dict]:
+    """SEVERE browser console entries (none is the only good answer)."""
+    return [entry for entry in dash_duo.get_logs() or [] if entry.get("level") == "SEVERE"]
+
+
+def start_app(dash_duo, app: dash.Dash) -> None:
+    """Start ``app`` on a port the OS says is free.
+
+    dash_duo's default ports (58050 and up) may be held by another test run on the same
+    machine, and the browser would then talk to that app instead.
+    """
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dash_duo.start_server(app, port=port)

@@ -1,0 +1,55 @@
+"""Overview in a real browser: KPIs follow the filters exactly, the URL carries them."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, text
+
+from tests.browser.conftest import console_errors
+
+
+def expected(engine: Engine, where: str = "1 = 1") -> dict[str, str]:
+    """KPI texts computed independently from the stored customer rows."""
+    with engine.connect() as connection:
+        frame = pd.read_sql_query(
+            text(
+                "SELECT segment, watch_time_hours, visit_frequency, discount_target "
+                f"FROM customer_results WHERE {where}"
+            ),
+            connection,
+        )
+    customers = len(frame)
+    return {
+        "customers": f"{customers:,}",
+        "watch": f"{frame['watch_time_hours'].mean():,.1f} h",
+        "visits": f"{frame['visit_frequency'].mean():,.1f}",
+        "targets": f"{int(frame['discount_target'].astype(bool).sum()):,}",
+        "risky": f"{(frame['segment'] == 'Risky').mean() * 100:,.1f} %",
+    }
+
+
+def assert_kpis(dash_duo, values: dict[str, str]) -> None:
+    dash_duo.wait_for_text_to_equal("#kpi-customers", values["customers"], timeout=15)
+    for key in ("watch", "visits", "targets", "risky"):
+        dash_duo.wait_for_text_to_equal(f"#kpi-{key}", values[key], timeout=10)
+
+
+def test_overview_kpis_follow_filters_and_url(dash_duo, make_app, loaded_engine) -> None:
+    dash_duo.start_server(make_app())
+    assert_kpis(dash_duo, expected(loaded_engine))
+
+    dash_duo.select_dcc_dropdown("#filter-gender", value="Female")
+    assert_kpis(dash_duo, expected(loaded_engine, "gender = 'Female'"))
+    assert "gender=Female" in dash_duo.driver.current_url
+
+    dash_duo.select_dcc_dropdown("#filter-segment", value="Dormant")
+    both = "gender = 'Female' AND segment = 'Dormant'"
+    assert_kpis(dash_duo, expected(loaded_engine, both))
+
+    # A link with the filters reproduces the view in a fresh page load.
+    dash_duo.driver.get(dash_duo.server_url + "/?plan=Premium&country=Germany")
+    assert_kpis(dash_duo, expected(loaded_engine, "plan = 'Premium' AND country = 'Germany'"))
+
+    dash_duo.find_element("#filter-reset").click()
+    assert_kpis(dash_duo, expected(loaded_engine))
+    assert console_errors(dash_duo) == []

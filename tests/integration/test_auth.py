@@ -1,0 +1,245 @@
+"""Sign-in, roles and hardening, through the app's real HTTP interface on a real database."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import dash
+import pytest
+from sqlalchemy import Engine, text
+
+from dashboard import accounts, auth
+from dashboard.analytics.pipeline import analyze_dataset
+from dashboard.app import create_app
+from dashboard.config import Settings
+from dashboard.generate import write_csv
+from db.ingest import ingest_file
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def secured(engine: Engine, tmp_path: Path):
+    """An app with sign-in on, one analysed data set and one user per role."""
+    path = tmp_path / "customers.csv"
+    write_csv(path, rows=300, seed=5)
+    analyze_dataset(engine, ingest_file(engine, path).dataset_id)
+    for role in accounts.ROLES:
+        accounts.add_user(engine, role, PASSWORD, role)
+    dash.page_registry.clear()
+    url = engine.url.render_as_string(hide_password=False)
+    app = create_app(
+        Settings(
+            database_url=url,
+            auth_required=True,
+            secret_key="test-secret",
+            cache_dir=tmp_path / "cache",
+            max_upload_bytes=200_000,
+        )
+    )
+    yield app
+    app.server.extensions["dashboard_engine"].dispose()
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    return client.post(
+        "/login", data={"username": username, "password": password, "csrf_token": token}
+    )
+
+
+def form_token(layout: object) -> str | None:
+    """The value of the hidden csrf_token input anywhere in a Dash layout JSON."""
+    stack = [layout]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            props = node.get("props", node)
+            if props.get("name") == "csrf_token":
+                return props.get("value")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
+
+
+def audit_rows(engine: Engine) -> list[tuple]:
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                text("SELECT username, action, outcome FROM audit_events ORDER BY id")
+            )
+        ]
+
+
+def callback_body(output: str, component_id: str, prop: str, value: object) -> dict:
+    component, attribute = output.rsplit(".", 1)
+    return {
+        "output": output,
+        "outputs": {"id": component, "property": attribute},
+        "inputs": [{"id": component_id, "property": prop, "value": value}],
+        "changedPropIds": [f"{component_id}.{prop}"],
+        "state": [],
+    }
+
+
+def test_anonymous_requests_are_refused(secured) -> None:
+    client = secured.server.test_client()
+    page = client.get("/segments?gender=Female")
+    assert page.status_code == 302
+    assert page.headers["Location"].startswith("/login?next=/segments")
+    assert client.get("/_dash-layout").status_code == 401
+    assert client.get("/_dash-dependencies").status_code == 401
+    body = callback_body("overview-kpis.children", "view-store", "data", {})
+    assert client.post("/_dash-update-component", json=body).status_code == 401
+    assert client.get("/login").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    with client.get("/assets/bootstrap.min.css") as static:
+        assert static.status_code == 200
+
+
+def test_sign_in_sets_a_hardened_session_and_sign_out_ends_it(secured, engine) -> None:
+    client = secured.server.test_client()
+    response = sign_in(client, "viewer")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/_dash-layout").status_code == 200
+
+    token = form_token(client.get("/_dash-layout").get_json())
+    assert token, "the header carries a sign-out form with a CSRF token"
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 302
+    assert client.get("/_dash-layout").status_code == 200  # a forged sign-out does nothing
+    client.post("/logout", data={"csrf_token": token})
+    assert client.get("/_dash-layout").status_code == 401
+    assert audit_rows(engine) == [("viewer", "sign_in", "ok"), ("viewer", "sign_out", "ok")]
+
+
+def test_wrong_passwords_lock_the_account(secured, engine) -> None:
+    client = secured.server.test_client()
+    for _ in range(accounts.MAX_FAILED_ATTEMPTS - 1):
+        assert "Wrong user name or password" in sign_in(client, "analyst", "nope").get_data(
+            as_text=True
+        )
+    locked = sign_in(client, "analyst", "nope").get_data(as_text=True)
+    assert "locked for 15 minutes" in locked
+    # Even the right password is refused while locked.
+    assert "locked for 15 minutes" in sign_in(client, "analyst").get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 401
+    outcomes = [row[2] for row in audit_rows(engine)]
+    assert outcomes == ["invalid"] * 4 + ["locked", "locked"]
+    # After the lock expires the right password works again.
+    later = datetime.now(UTC) + timedelta(minutes=accounts.LOCK_MINUTES + 1)
+    account, outcome = accounts.authenticate(engine, "analyst", PASSWORD, now=later)
+    assert outcome == "ok" and account is not None and account.role == "analyst"
+
+
+def test_csrf_token_is_required_to_sign_in(secured) -> None:
+    client = secured.server.test_client()
+    client.get("/login")
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert "The form expired" in response.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_disabled_account_is_refused_even_with_a_live_session(secured, engine) -> None:
+    client = secured.server.test_client()
+    sign_in(client, "viewer")
+    assert client.get("/_dash-layout").status_code == 200
+    accounts.set_disabled(engine, "viewer")
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_viewer_cannot_call_a_protected_callback(secured, engine) -> None:
+    auth.protect(["test-protected-output"], "analyst")
+    try:
+        client = secured.server.test_client()
+        sign_in(client, "viewer")
+        body = callback_body("test-protected-output.children", "view-store", "data", {})
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 403
+        assert response.get_json() == {"error": "this needs the analyst role"}
+        assert audit_rows(engine)[-1] == ("viewer", "forbidden", "refused")
+    finally:
+        auth.PROTECTED_COMPONENTS.pop("test-protected-output", None)
+
+
+def test_next_parameter_cannot_redirect_off_site(secured) -> None:
+    client = secured.server.test_client()
+    page = client.get("/login?next=//evil.example/x")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"username": "admin", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_security_headers_and_health(secured) -> None:
+    client = secured.server.test_client()
+    response = client.get("/login")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.get_json()["database"] == "ok"
+    assert health.get_json()["migrations"] == "at head"
+
+
+def test_oversized_request_is_refused_before_reading(secured) -> None:
+    client = secured.server.test_client()
+    sign_in(client, "analyst")
+    limit = secured.server.config["MAX_CONTENT_LENGTH"]
+    response = client.post(
+        "/_dash-update-component",
+        data=b"x" * (limit + 1),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+
+
+def test_login_page_escapes_what_it_echoes(secured) -> None:
+    client = secured.server.test_client()
+    response = sign_in(client, "<script>alert(1)</script>", "x")
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("username", "output", "status"),
+    [
+        ("viewer", "data-result-store.data", 403),
+        ("viewer", "messaging-saved.children", 403),
+        ("viewer", "data-delete-message.children", 403),
+        ("analyst", "data-delete-message.children", 403),
+    ],
+)
+def test_forged_data_changing_callbacks_are_refused_by_role(
+    secured, engine, username: str, output: str, status: int
+) -> None:
+    """The page hides these controls from the role; the server refuses them anyway."""
+    client = secured.server.test_client()
+    sign_in(client, username)
+    client.get("/_dash-dependencies")
+    body = callback_body(output, "data-upload", "contents", "data:text/csv;base64,aWQK")
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == status
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM datasets")).scalar_one() == 1
+
+
+def test_admin_deletes_a_data_set_with_everything_computed_from_it(secured, engine) -> None:
+    from db.queries import delete_dataset
+
+    with engine.connect() as connection:
+        dataset_id = connection.execute(text("SELECT id FROM datasets")).scalar_one()
+    assert delete_dataset(engine, dataset_id) is True
+    with engine.connect() as connection:
+        for table in ("datasets", "customers", "analysis_runs", "customer_results", "filter_cube"):
+            assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
+    assert delete_dataset(engine, dataset_id) is False
