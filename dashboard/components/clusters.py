@@ -264,7 +264,7 @@ def cluster_table(rows: list[dict], grid_id: str) -> dag.AgGrid:
         rowData=rows,
         columnDefs=[
             {"field": "cluster", "headerName": "#", "maxWidth": 70},
-            {"field": "name", "headerName": "Name", "minWidth": 190},
+            {"field": "name", "headerName": "Name", "minWidth": 220, "flex": 2},
             {
                 "field": "watch_time_hours",
                 "headerName": "Centroid watch time",
