@@ -41,11 +41,14 @@ from db.models import (
     FilterCube,
     MessagingStrategy,
     RejectedRow,
+    SamplePoolRow,
     SegmentSummary,
 )
 
 CUBE: Table = FilterCube.__table__  # type: ignore[assignment]
 RESULTS: Table = CustomerResult.__table__  # type: ignore[assignment]
+SAMPLE: Table = SamplePoolRow.__table__  # type: ignore[assignment]
+SAMPLE_COLUMNS = tuple(column.name for column in SAMPLE.columns)
 MEASURES = (
     "customers",
     "watch_time_hours_sum",
@@ -371,20 +374,20 @@ def sample_customers(
     filters: Filters,
     limit: int,
     columns: Sequence[str],
-    pool: int = SAMPLE_POOL,
 ) -> pd.DataFrame:
     """A uniform random sample of at most ``limit`` filtered customers (seeded, stable).
 
-    Drawn from the run's first ``pool`` customers in its random ``sample_rank`` order, itself
-    a uniform sample: the index on (run_id, sample_rank) then bounds the work whatever the
-    size of the data set and however selective the filters (a filter matching 1 % of a
-    million customers still yields about 300 of them).
+    Drawn from ``sample_pool``, the run's first SAMPLE_POOL customers in their random
+    ``sample_rank`` order, itself a uniform sample: the work is bounded whatever the size of
+    the data set and however selective the filters (a filter matching 1 % of a million
+    customers still yields about 300 of them). A customer-ID filter names one customer, who
+    is read from ``customer_results`` wherever they rank.
     """
-    conditions = [*_conditions(RESULTS, run_id, filters), RESULTS.c.sample_rank < pool]
+    table = RESULTS if filters.customer_id else SAMPLE
     query = (
-        select(*[RESULTS.c[column] for column in columns])
-        .where(and_(*conditions))
-        .order_by(RESULTS.c.sample_rank)
+        select(*[table.c[column] for column in columns])
+        .where(and_(*_conditions(table, run_id, filters)))
+        .order_by(table.c.sample_rank)
         .limit(limit)
     )
     with engine.connect() as connection:

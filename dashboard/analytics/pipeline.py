@@ -32,7 +32,7 @@ from db.models import (
     Dataset,
     SegmentSummary,
 )
-from db.queries import CUSTOMER_COLUMNS
+from db.queries import CUSTOMER_COLUMNS, SAMPLE_COLUMNS, SAMPLE_POOL
 
 INPUT_COLUMNS = (
     "customer_id",
@@ -90,6 +90,8 @@ class AnalysisParameters:
     campaign_seed: str = DEFAULT_CAMPAIGN_SEED
     control_share: float = DEFAULT_CONTROL_SHARE
     discount_table: DiscountTable = field(default_factory=lambda: dict(DEFAULT_DISCOUNT_TABLE))
+    # How many customers (in random order) the dot charts may sample from.
+    sample_pool: int = SAMPLE_POOL
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -102,6 +104,7 @@ class AnalysisParameters:
                 {"segment": segment, "engagement": level, "discount_pct": pct}
                 for (segment, level), pct in sorted(self.discount_table.items())
             ],
+            "sample_pool": self.sample_pool,
         }
 
 
@@ -234,7 +237,7 @@ def _write_run(
                 "revenue_available": revenue_available,
             },
         ).scalar_one()
-        _write_customer_results(connection, run_id, customers, parameters.random_state)
+        _write_customer_results(connection, run_id, customers, parameters)
         _write_summaries(connection, run_id, result)
         _write_clusters(connection, run_id, result)
         insert_frame(connection, "filter_cube", build_cube(run_id, customers))
@@ -251,16 +254,17 @@ def _write_run(
         if connection.dialect.name == "postgresql":
             # Fresh statistics, so the planner reads pages and samples through the indexes
             # instead of sorting a million freshly copied rows.
-            connection.execute(text("ANALYZE customer_results, filter_cube"))
+            connection.execute(text("ANALYZE customer_results, filter_cube, sample_pool"))
     return run_id
 
 
 def _write_customer_results(
-    connection: Connection, run_id: int, customers: pd.DataFrame, random_state: int
+    connection: Connection, run_id: int, customers: pd.DataFrame, parameters: AnalysisParameters
 ) -> None:
     frame = customers.copy()
     frame["run_id"] = run_id
-    frame["sample_rank"] = np.random.default_rng(random_state).permutation(len(frame))
+    random = np.random.default_rng(parameters.random_state)
+    frame["sample_rank"] = random.permutation(len(frame))
     frame["last_login"] = frame["last_login"].dt.strftime("%Y-%m-%d")
     frame["cluster_name"] = frame["cluster_name"].astype(str)
     frame["discount_target"] = frame["discount_target"].astype(bool)
@@ -268,6 +272,9 @@ def _write_customer_results(
     frame = frame[list(RESULT_COLUMNS)]
     for start in range(0, len(frame), WRITE_BATCH):
         insert_frame(connection, "customer_results", frame.iloc[start : start + WRITE_BATCH])
+    # Written in sample order, so a sample is one short contiguous read (see SamplePoolRow).
+    pool = frame.loc[frame["sample_rank"] < parameters.sample_pool, list(SAMPLE_COLUMNS)]
+    insert_frame(connection, "sample_pool", pool.sort_values("sample_rank"))
 
 
 def _summary_rows(run_id: int, kind: str, summary: pd.DataFrame) -> list[dict[str, object]]:

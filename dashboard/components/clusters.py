@@ -55,8 +55,10 @@ def cluster_scatter(sample: pd.DataFrame, centroids: pd.DataFrame) -> go.Figure:
         part = sample[sample["cluster"] == cluster]
         figure.add_trace(
             go.Scattergl(
-                x=part["watch_time_hours"].round(2).tolist(),
-                y=part["days_since_last_login"].tolist(),
+                # numpy arrays: Plotly validates them in one step (lists go element by
+                # element, ~40 ms for 3,000 points) and sends them as compact binary.
+                x=part["watch_time_hours"].round(2).to_numpy(dtype=float),
+                y=part["days_since_last_login"].to_numpy(dtype=float),
                 mode="markers",
                 name=cluster_label(cluster, names.get(cluster)),
                 marker={"size": 5, "opacity": 0.55, "color": cluster_color(cluster)},

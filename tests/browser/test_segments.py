@@ -27,10 +27,13 @@ def assert_counts(dash_duo, counts: dict[str, str]) -> None:
 
 
 def box_sizes(dash_duo) -> list | None:
-    """[segment, number of customers] per box of the watch-time box plot."""
+    """[segment, number of customers] per box of the watch-time box plot.
+
+    Read from ``_fullData``, where Plotly has decoded the binary arrays the server sends.
+    """
     return dash_duo.driver.execute_script(
         "const plot = document.querySelector('#segments-watch-box .js-plotly-plot');"
-        "return plot && plot.data ? plot.data.map(t => [t.name, t.y.length]) : null;"
+        "return plot && plot._fullData ? plot._fullData.map(t => [t.name, t.y.length]) : null;"
     )
 
 

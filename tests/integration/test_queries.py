@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, text
 
-from dashboard.analytics.pipeline import analyze_dataset
+from dashboard.analytics.pipeline import AnalysisParameters, analyze_dataset
 from dashboard.filters import NULL_TOKEN, Filters
 from db import queries
 from db.models import CustomerResult, MessagingStrategy
@@ -217,12 +217,34 @@ def test_sample_customers_is_a_bounded_stable_filtered_sample(analysed: Analysed
         analysed.engine, analysed.run_id, Filters(customer_id="nobody"), 5, columns
     )
     assert none.empty and list(none.columns) == columns
-    # A smaller pool bounds the work: only customers ranked below it are drawn.
-    pooled = queries.sample_customers(
-        analysed.engine, analysed.run_id, filters, 50, columns, pool=8
+
+
+def test_samples_come_from_the_pool_but_a_named_customer_always_shows(
+    any_engine: Engine, tmp_path: Path
+) -> None:
+    dataset_id = load_hand_data(any_engine, tmp_path)
+    run = analyze_dataset(any_engine, dataset_id, AnalysisParameters(sample_pool=8))
+    with any_engine.connect() as connection:
+        ranks = dict(
+            connection.execute(
+                select(CustomerResult.customer_id, CustomerResult.sample_rank).where(
+                    CustomerResult.run_id == run.run_id
+                )
+            ).all()
+        )
+    columns = ["customer_id", "sample_rank"]
+    # A smaller pool bounds the work: only the 8 customers ranked below it are drawn.
+    pooled = queries.sample_customers(any_engine, run.run_id, Filters(), 50, columns)
+    assert pooled["sample_rank"].tolist() == list(range(8))
+    assert pooled["customer_id"].tolist() == sorted(
+        (customer for customer in ranks if ranks[customer] < 8), key=ranks.get
     )
-    in_pool = candidates[candidates["sample_rank"] < 8]
-    assert pooled["customer_id"].tolist() == in_pool["customer_id"].tolist()
+    # A customer ranked outside the pool still shows when asked for by ID.
+    outsider = next(customer for customer, rank in ranks.items() if rank >= 8)
+    named = queries.sample_customers(
+        any_engine, run.run_id, Filters(customer_id=outsider), 50, columns
+    )
+    assert named.values.tolist() == [[outsider, ranks[outsider]]]
 
 
 def test_filter_options_lists_each_dimension_with_the_null_token(analysed: Analysed) -> None:
