@@ -40,14 +40,17 @@ pio.templates.default = "plotly_white"
 VISITS_SCALE = [[0.0, "#c6dbef"], [0.5, "#4292c6"], [1.0, "#08306b"]]
 
 
+# The house style: readable font, tight margins (the white background is the template).
+HOUSE_LAYOUT = {
+    "font": {"family": FONT, "size": 13},
+    "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    "hoverlabel": {"font": {"size": 13}},
+}
+
+
 def base_layout(figure: go.Figure, height: int = 380) -> go.Figure:
-    """The house style: white background, readable font, tight margins."""
-    figure.update_layout(
-        font={"family": FONT, "size": 13},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        hoverlabel={"font_size": 13},
-    )
+    """Apply the house style and a height to a figure."""
+    figure.update_layout(HOUSE_LAYOUT, height=height)
     return figure
 
 

@@ -14,7 +14,6 @@ from db.queries import (
     aggregate,
     cluster_centroids,
     cluster_sweep,
-    count_customers,
     sample_customers,
 )
 
@@ -158,7 +157,9 @@ def show_customers(store):
         return empty, "", empty
     engine = context.engine()
     run_id = view.run.run_id
-    total = count_customers(engine, run_id, view.filters)
+    # The cluster × segment counts also give the filtered total: one query fewer.
+    agreement = aggregate(engine, run_id, view.filters, by=["cluster", "segment"])
+    total = int(agreement["customers"].sum())
     if total == 0:
         empty = empty_figure("No customer matches these filters")
         return empty, ui.sample_note(0, 0), empty
@@ -170,7 +171,6 @@ def show_customers(store):
         limit=SAMPLE_LIMIT,
         columns=["cluster", "watch_time_hours", "days_since_last_login"],
     )
-    agreement = aggregate(engine, run_id, view.filters, by=["cluster", "segment"])
     return (
         ui.cluster_scatter(sample, centroids),
         ui.sample_note(len(sample), total),

@@ -51,6 +51,8 @@ def upgrade() -> None:
         f"INSERT INTO sample_pool ({COLUMNS}) SELECT {COLUMNS} FROM customer_results "
         f"WHERE sample_rank < {POOL} ORDER BY run_id, sample_rank"
     )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ANALYZE sample_pool")  # so the planner reads the pool in key order
     with op.batch_alter_table("customer_results", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_customer_results_run_sample_rank"))
 
