@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 
-from dashboard import auth, context, ids, shell, web
+from dashboard import auth, context, downloads, ids, shell, web
 from dashboard.config import Settings, load_settings
 from db.session import make_engine
 
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     shell.register_callbacks(app)
     auth.install(app.server, settings, context.ENGINE_KEY)
     web.install(app.server, context.ENGINE_KEY, app.csp_hashes)
+    downloads.install(app.server)
     _register_scripts(app)
     return app
 

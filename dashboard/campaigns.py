@@ -11,7 +11,7 @@ run) cannot change a campaign, and deleting the data set only sets ``dataset_id`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import IO, Any
@@ -33,9 +33,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.export import neutralise_frame, write_frames
+from dashboard.export import csv_chunks, neutralise_frame, write_chunks
 from dashboard.filters import NULL_TOKEN, Filters
 from db.models import AnalysisRun, Campaign, CampaignMember, CustomerResult, Dataset
+from db.queries import stream_frames
 
 MAX_NAME_LENGTH = 200
 # Values copied from the run's customer_results into campaign_members, same names both sides.
@@ -302,12 +303,7 @@ def iter_members(
         .where(and_(*conditions))
         .order_by(members.c.id)
     )
-    with engine.connect() as connection:
-        result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(
-            query
-        )
-        for partition in result.partitions(chunk_rows):
-            yield pd.DataFrame(partition, columns=list(EXPORT_COLUMNS))
+    return stream_frames(engine, query, EXPORT_COLUMNS, chunk_rows)
 
 
 def _prepare(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -330,8 +326,15 @@ def write_members_csv(
 
     Formula-safe CSV with EXPORT_COLUMNS; returns the number of rows written.
     """
+    return write_chunks(members_csv_chunks(engine, campaign_id, control, filters), out)
+
+
+def members_csv_chunks(
+    engine: Engine, campaign_id: int, control: bool = False, filters: Filters | None = None
+) -> Generator[tuple[str, int], None, None]:
+    """The target or control list as CSV pieces (see :func:`dashboard.export.csv_chunks`)."""
     frames = (_prepare(chunk) for chunk in iter_members(engine, campaign_id, control, filters))
-    return write_frames(frames, out, EXPORT_COLUMNS)
+    return csv_chunks(frames, EXPORT_COLUMNS)
 
 
 def treated_customer_ids(engine: Engine, campaign_id: int) -> list[str]:

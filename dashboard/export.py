@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from datetime import date
 from typing import IO
 
@@ -52,31 +52,50 @@ def _prepare(chunk: pd.DataFrame) -> pd.DataFrame:
     return neutralise_frame(chunk)
 
 
-def write_frames(frames: Iterable[pd.DataFrame], out: IO[str], columns: Iterable[str]) -> int:
-    """Write frames as one CSV (header once); returns the number of data rows."""
-    rows = 0
+def csv_chunks(
+    frames: Iterable[pd.DataFrame], columns: Iterable[str]
+) -> Generator[tuple[str, int], None, None]:
+    """(CSV text, data rows in it) per frame: the header once, then the rows.
+
+    A stream of small pieces, so a big export never sits in memory whole.
+    """
+    columns = list(columns)
     header = True
     for frame in frames:
+        buffer = io.StringIO()
         # CRLF rows (RFC 4180): the csv writer then quotes any field holding \r or \n.
-        frame.to_csv(out, index=False, header=header, columns=list(columns), lineterminator="\r\n")
+        frame.to_csv(buffer, index=False, header=header, columns=columns, lineterminator="\r\n")
         header = False
-        rows += len(frame)
+        yield buffer.getvalue(), len(frame)
     if header:
-        out.write(",".join(columns) + "\r\n")
+        yield ",".join(columns) + "\r\n", 0
+
+
+def write_chunks(chunks: Iterable[tuple[str, int]], out: IO[str]) -> int:
+    """Write CSV pieces to ``out``; returns the number of data rows."""
+    rows = 0
+    for text, count in chunks:
+        out.write(text)
+        rows += count
     return rows
+
+
+def write_frames(frames: Iterable[pd.DataFrame], out: IO[str], columns: Iterable[str]) -> int:
+    """Write frames as one CSV (header once); returns the number of data rows."""
+    return write_chunks(csv_chunks(frames, columns), out)
+
+
+def customers_csv_chunks(
+    engine: Engine, run_id: int, filters: Filters
+) -> Generator[tuple[str, int], None, None]:
+    """The filtered customers of the run as CSV pieces (see :func:`csv_chunks`)."""
+    frames = (_prepare(chunk) for chunk in iter_customers(engine, run_id, filters))
+    return csv_chunks(frames, CUSTOMER_COLUMNS)
 
 
 def write_customers_csv(engine: Engine, run_id: int, filters: Filters, out: IO[str]) -> int:
     """All filtered customers of the run, CUSTOMER_COLUMNS, formula-safe; returns the row count."""
-    frames = (_prepare(chunk) for chunk in iter_customers(engine, run_id, filters))
-    return write_frames(frames, out, CUSTOMER_COLUMNS)
-
-
-def customers_csv_text(engine: Engine, run_id: int, filters: Filters) -> tuple[str, int]:
-    """The export as text (for a browser download) and its row count."""
-    buffer = io.StringIO()
-    rows = write_customers_csv(engine, run_id, filters, buffer)
-    return buffer.getvalue(), rows
+    return write_chunks(customers_csv_chunks(engine, run_id, filters), out)
 
 
 def export_filename(dataset_name: str, as_of: date, kind: str = "customers") -> str:

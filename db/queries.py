@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import (
     ColumnElement,
     Engine,
+    Select,
     Table,
     and_,
     case,
@@ -357,12 +358,26 @@ def iter_customers(
         .where(and_(*_conditions(RESULTS, run_id, filters)))
         .order_by(RESULTS.c.id)
     )
+    return stream_frames(engine, query, CUSTOMER_COLUMNS, chunk_rows)
+
+
+def stream_frames(
+    engine: Engine, query: Select, columns: Sequence[str], chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    """The rows of ``query`` as frames of at most ``chunk_rows``, through a server-side cursor.
+
+    Memory stays flat whatever the row count; a stream abandoned half-way (a download the
+    browser cancelled) closes its cursor when the generator is closed.
+    """
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=chunk_rows).execute(
             query
         )
-        for partition in result.partitions(chunk_rows):
-            yield pd.DataFrame(partition, columns=list(CUSTOMER_COLUMNS))
+        try:
+            for partition in result.partitions(chunk_rows):
+                yield pd.DataFrame(partition, columns=list(columns))
+        finally:
+            result.close()
 
 
 SAMPLE_POOL = 30_000

@@ -8,20 +8,17 @@ filters apply to the members' baseline values.
 
 from __future__ import annotations
 
-import io
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import auth, context, ids
+from dashboard import auth, context, downloads, ids
 from dashboard.campaigns import (
     CampaignError,
     create_campaign,
     get_campaign,
     list_campaigns,
-    write_members_csv,
 )
 from dashboard.components import campaigns as ui
 from dashboard.components.common import empty_state, loading, page_title, section
@@ -81,7 +78,25 @@ def layout(**_query: str) -> html.Div:
         if context.can("analyst")
         else empty_state("Creating campaigns needs the analyst role.")
     )
-    downloads = html.Div(
+    # The member lists can be as long as the target list: links to streamed files
+    # (dashboard.downloads), set once a campaign is selected.
+    list_links = [
+        dbc.Button(
+            label,
+            id=component_id,
+            href="",
+            external_link=True,
+            disabled=True,
+            color="secondary",
+            outline=True,
+            size="sm",
+        )
+        for label, component_id in (
+            ("Download target list", DOWNLOAD_TARGETS),
+            ("Download control list", DOWNLOAD_CONTROL),
+        )
+    ]
+    download_buttons = html.Div(
         [
             dbc.Button(
                 "Download results CSV",
@@ -90,20 +105,7 @@ def layout(**_query: str) -> html.Div:
                 outline=True,
                 size="sm",
             ),
-            dbc.Button(
-                "Download target list",
-                id=DOWNLOAD_TARGETS,
-                color="secondary",
-                outline=True,
-                size="sm",
-            ),
-            dbc.Button(
-                "Download control list",
-                id=DOWNLOAD_CONTROL,
-                color="secondary",
-                outline=True,
-                size="sm",
-            ),
+            *list_links,
             dcc.Download(id=DOWNLOAD),
         ],
         className="d-flex flex-wrap gap-2",
@@ -177,7 +179,7 @@ def layout(**_query: str) -> html.Div:
                                 md=6,
                                 xl=7,
                             ),
-                            dbc.Col(downloads, xs=12),
+                            dbc.Col(download_buttons, xs=12),
                         ],
                         className="g-3 mb-3",
                     ),
@@ -336,52 +338,56 @@ def show_results(data, breakdown):
 
 
 @callback(
+    Output(DOWNLOAD_TARGETS, "href"),
+    Output(DOWNLOAD_TARGETS, "disabled"),
+    Output(DOWNLOAD_CONTROL, "href"),
+    Output(DOWNLOAD_CONTROL, "disabled"),
+    Input(GRID, "selectedRows"),
+    Input(ids.VIEW_STORE, "data"),
+)
+def list_links(selected, store):
+    """Links to the selected campaign's filtered target and control lists."""
+    campaign = _campaign(selected)
+    view = context.resolve_view(store)
+    if campaign is None or view.run is None:
+        return "", True, "", True
+    dataset_id = view.run.dataset_id
+    return (
+        downloads.members_url(campaign.id, "targets", dataset_id, view.filters),
+        False,
+        downloads.members_url(campaign.id, "control", dataset_id, view.filters),
+        False,
+    )
+
+
+@callback(
     Output(DOWNLOAD, "data"),
     Input(DOWNLOAD_RESULTS, "n_clicks"),
-    Input(DOWNLOAD_TARGETS, "n_clicks"),
-    Input(DOWNLOAD_CONTROL, "n_clicks"),
     State(GRID, "selectedRows"),
     State(FOLLOWUP, "value"),
     State(ids.VIEW_STORE, "data"),
     prevent_initial_call=True,
 )
-def download(_results, _targets, _control, selected, followup_id, store):
-    """The results table, or the filtered target or control list, as formula-safe CSV."""
-    trigger = ctx.triggered_id
-    if trigger is None or not (ctx.triggered and ctx.triggered[0].get("value")):
-        raise PreventUpdate
+def download_results(clicks, selected, followup_id, store):
+    """The results table (one row per metric and breakdown) as formula-safe CSV."""
     campaign = _campaign(selected)
-    if campaign is None:
+    if not clicks or campaign is None or followup_id is None:
         raise PreventUpdate
     filters = context.resolve_view(store).filters
-    engine = context.engine()
-    if trigger == DOWNLOAD_RESULTS:
-        if followup_id is None:
-            raise PreventUpdate
-        try:
-            measured = measure_campaign(engine, campaign, int(followup_id), filters)
-        except MeasureError:
-            raise PreventUpdate from None
-        frame = neutralise_frame(measured.to_frame())
-        content = frame.to_csv(index=False, lineterminator="\r\n")
-        rows, kind = len(frame), "campaign_results"
-        detail = {"followup_dataset_id": int(followup_id)}
-    else:
-        control = trigger == DOWNLOAD_CONTROL
-        buffer = io.StringIO()
-        rows = write_members_csv(engine, campaign.id, buffer, control=control, filters=filters)
-        content = buffer.getvalue()
-        kind = "campaign_control" if control else "campaign_targets"
-        detail = {}
+    try:
+        measured = measure_campaign(context.engine(), campaign, int(followup_id), filters)
+    except MeasureError:
+        raise PreventUpdate from None
+    frame = neutralise_frame(measured.to_frame())
     context.record(
         "export",
         {
-            "table": kind,
+            "table": "campaign_results",
             "campaign_id": campaign.id,
-            **detail,
+            "followup_dataset_id": int(followup_id),
             "filters": filters.describe(),
-            "rows": rows,
+            "rows": len(frame),
         },
     )
-    filename = export_filename(campaign.name, campaign.baseline_as_of, kind)
-    return {"content": content, "filename": filename}
+    filename = export_filename(campaign.name, campaign.baseline_as_of, "campaign_results")
+    return {"content": frame.to_csv(index=False, lineterminator="\r\n"), "filename": filename}

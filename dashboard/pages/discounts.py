@@ -7,11 +7,10 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import context, formatting, ids
+from dashboard import context, downloads, formatting, ids
 from dashboard.components import discounts as budget_ui
 from dashboard.components.common import empty_state, kpi_card, loading, section
 from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid, rows_response
-from dashboard.export import customers_csv_text, export_filename
 from db.budget import budget_cells
 from db.queries import count_customers
 
@@ -22,7 +21,6 @@ GRID_PURGE = "discounts-grid-purge"
 CAMPAIGN_LINK = "discounts-campaign-link"
 ROW_COUNT = "discounts-row-count"
 DOWNLOAD_BUTTON = "discounts-download-button"
-DOWNLOAD = "discounts-download"
 REASONS = "discounts-reasons"
 LEVELS = "discounts-levels"
 LEVEL_INPUT = "discounts-level"  # pattern-matching id {"type": LEVEL_INPUT, "key": "Dormant|High"}
@@ -69,16 +67,18 @@ def layout(**_query: str) -> html.Div:
                                     )
                                     if context.can("analyst")
                                     else None,
+                                    # A link to a streamed file (dashboard.downloads).
                                     dbc.Button(
                                         "Download CSV",
                                         id=DOWNLOAD_BUTTON,
+                                        href="/download/discount-targets.csv",
+                                        external_link=True,
                                         color="primary",
                                         outline=True,
                                         size="sm",
                                     ),
                                 ]
                             ),
-                            dcc.Download(id=DOWNLOAD),
                         ],
                         className="d-flex align-items-center justify-content-between mb-2",
                     ),
@@ -352,27 +352,10 @@ def campaign_link(search):
     return f"/campaigns{search or ''}"
 
 
-@callback(
-    Output(DOWNLOAD, "data"),
-    Input(DOWNLOAD_BUTTON, "n_clicks"),
-    State(ids.VIEW_STORE, "data"),
-    prevent_initial_call=True,
-)
-def download_targets(_clicks, store):
+@callback(Output(DOWNLOAD_BUTTON, "href"), Input(ids.VIEW_STORE, "data"))
+def download_link(store):
+    """The streamed download of exactly the filtered targets of the data set on screen."""
     view = context.resolve_view(store)
     if view.run is None:
-        return no_update
-    text, rows = customers_csv_text(
-        context.engine(), view.run.run_id, view.filters.with_targets_only()
-    )
-    filename = export_filename(view.run.dataset_name, view.run.as_of, kind="discount_targets")
-    context.record(
-        "export",
-        {
-            "table": "discount_targets",
-            "dataset_id": view.run.dataset_id,
-            "filters": view.filters.describe(),
-            "rows": rows,
-        },
-    )
-    return {"content": text, "filename": filename, "type": "text/csv"}
+        return "/download/discount-targets.csv"
+    return downloads.customers_url("discount-targets", view.run.dataset_id, view.filters)

@@ -1,0 +1,126 @@
+"""Streamed CSV downloads of customer lists, however many rows the filters keep.
+
+The "Download CSV" buttons of customer tables are links to these routes carrying the page's
+own query string (data set and filters), so the file holds exactly the rows on screen. Rows
+leave the database in chunks and go out as they are written: a download of a million
+customers starts at once and never sits whole in the server's memory, unlike a Dash
+``dcc.Download``, which ships the file inside one JSON response. Sign-in guards these paths
+like every page (``dashboard.auth``), and each download is audited with its row count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Iterator
+
+import flask
+from flask import Flask, request, stream_with_context
+
+from dashboard import context
+from dashboard.campaigns import CampaignError, get_campaign, members_csv_chunks
+from dashboard.export import customers_csv_chunks, export_filename
+from dashboard.filters import Filters
+from dashboard.shell import view_from_search
+
+CUSTOMER_LISTS = ("customers", "discount-targets")
+MEMBER_LISTS = ("targets", "control")
+
+
+def customers_url(kind: str, dataset_id: int, filters: Filters) -> str:
+    """The download link for a data set's customers (``kind`` in CUSTOMER_LISTS)."""
+    return f"/download/{kind}.csv{_query(dataset_id, filters)}"
+
+
+def members_url(campaign_id: int, group: str, dataset_id: int, filters: Filters) -> str:
+    """The download link for a campaign's target or control list (``group``)."""
+    return f"/download/campaigns/{campaign_id}/{group}.csv{_query(dataset_id, filters)}"
+
+
+def _query(dataset_id: int, filters: Filters) -> str:
+    """``?dataset=3&gender=Female...``: the view's query string, naming the data set."""
+    return f"?dataset={int(dataset_id)}" + filters.to_query_string().replace("?", "&", 1)
+
+
+def _refuse(message: str, status: int) -> flask.Response:
+    return flask.Response(message + "\n", status=status, mimetype="text/plain")
+
+
+def _csv_response(
+    chunks: Generator[tuple[str, int], None, None],
+    filename: str,
+    on_done: Callable[[int, bool], None],
+) -> flask.Response:
+    """Stream ``chunks`` as an attachment; ``on_done(rows, complete)`` runs when it ends."""
+
+    def body() -> Iterator[str]:
+        rows, complete = 0, False
+        try:
+            for text, count in chunks:
+                rows += count
+                yield text
+            complete = True
+        finally:
+            chunks.close()  # a cancelled download frees its database cursor now
+            on_done(rows, complete)
+
+    response = flask.Response(stream_with_context(body()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install(server: Flask) -> None:
+    """Add the download routes to ``server``."""
+
+    @server.route("/download/<kind>.csv")
+    def download_customers(kind: str):
+        if kind not in CUSTOMER_LISTS:
+            return _refuse("There is no such download.", 404)
+        view = context.resolve_view(view_from_search(request.query_string.decode()))
+        if view.run is None:
+            return _refuse("No analysed data set yet: load a CSV on the Data page.", 404)
+        if view.problem:
+            return _refuse(f"Nothing was exported: {view.problem}", 400)
+        filters = view.filters.with_targets_only() if kind == "discount-targets" else view.filters
+        table = kind.replace("-", "_")
+        run = view.run
+
+        def audit(rows: int, complete: bool) -> None:
+            detail = {
+                "table": table,
+                "dataset_id": run.dataset_id,
+                "filters": filters.describe(),
+                "rows": rows,
+            }
+            context.record("export", detail, "ok" if complete else "interrupted")
+
+        chunks = customers_csv_chunks(context.engine(), run.run_id, filters)
+        filename = export_filename(run.dataset_name, run.as_of, kind=table)
+        return _csv_response(chunks, filename, audit)
+
+    @server.route("/download/campaigns/<int:campaign_id>/<group>.csv")
+    def download_members(campaign_id: int, group: str):
+        if group not in MEMBER_LISTS:
+            return _refuse("There is no such download.", 404)
+        try:
+            campaign = get_campaign(context.engine(), campaign_id)
+        except CampaignError as error:
+            return _refuse(str(error), 404)
+        view = context.resolve_view(view_from_search(request.query_string.decode()))
+        if view.problem:
+            return _refuse(f"Nothing was exported: {view.problem}", 400)
+        kind = "campaign_control" if group == "control" else "campaign_targets"
+
+        def audit(rows: int, complete: bool) -> None:
+            detail = {
+                "table": kind,
+                "campaign_id": campaign.id,
+                "filters": view.filters.describe(),
+                "rows": rows,
+            }
+            context.record("export", detail, "ok" if complete else "interrupted")
+
+        chunks = members_csv_chunks(
+            context.engine(), campaign.id, control=group == "control", filters=view.filters
+        )
+        filename = export_filename(campaign.name, campaign.baseline_as_of, kind)
+        return _csv_response(chunks, filename, audit)

@@ -1,0 +1,185 @@
+"""Streamed CSV downloads through the app's real HTTP interface on a real database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import dash
+import pytest
+from sqlalchemy import Engine, text
+
+from dashboard import accounts
+from dashboard.analytics.pipeline import analyze_dataset
+from dashboard.app import create_app
+from dashboard.campaigns import create_campaign
+from dashboard.config import Settings
+from dashboard.generate import write_csv
+from db.ingest import ingest_file
+from db.queries import CUSTOMER_COLUMNS
+from tests.integration.test_auth import PASSWORD, sign_in
+
+
+def make_app(engine: Engine, tmp_path: Path, auth_required: bool = False) -> dash.Dash:
+    dash.page_registry.clear()
+    return create_app(
+        Settings(
+            database_url=engine.url.render_as_string(hide_password=False),
+            auth_required=auth_required,
+            secret_key="test-secret",
+            cache_dir=tmp_path / "cache",
+        )
+    )
+
+
+@pytest.fixture
+def analysed(engine: Engine, tmp_path: Path) -> int:
+    """The id of an ingested and analysed data set of 2,000 generated customers."""
+    path = tmp_path / "customers.csv"
+    write_csv(path, rows=2_000, seed=8)
+    dataset_id = ingest_file(engine, path).dataset_id
+    analyze_dataset(engine, dataset_id)
+    return dataset_id
+
+
+@pytest.fixture
+def client(engine: Engine, tmp_path: Path, analysed: int):
+    app = make_app(engine, tmp_path)
+    yield app.server.test_client()
+    app.server.extensions["dashboard_engine"].dispose()
+
+
+def ids_where(engine: Engine, where: str) -> list[str]:
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                text(f"SELECT customer_id FROM customer_results WHERE {where} ORDER BY id")
+            ).scalars()
+        )
+
+
+def exports(engine: Engine) -> list[tuple[str, dict]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT outcome, detail FROM audit_events WHERE action = 'export' ORDER BY id")
+        ).all()
+    return [
+        (outcome, detail if isinstance(detail, dict) else json.loads(detail))
+        for outcome, detail in rows
+    ]
+
+
+def read_csv(body: str) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(body, newline=""))
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
+
+
+def test_targets_download_holds_exactly_the_filtered_targets(
+    client, engine: Engine, analysed: int
+) -> None:
+    response = client.get(
+        f"/download/discount-targets.csv?dataset={analysed}&gender=Female&plan=Basic"
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="customers_discount_targets_2025-06-30.csv"'
+    )
+    header, rows = read_csv(response.get_data(as_text=True))
+    expected = ids_where(engine, "discount_target AND gender = 'Female' AND plan = 'Basic'")
+    assert len(expected) > 50
+    assert header == list(CUSTOMER_COLUMNS)
+    assert [row["customer_id"] for row in rows] == expected
+    assert {row["discount_target"] for row in rows} == {"yes"}
+    assert exports(engine) == [
+        (
+            "ok",
+            {
+                "table": "discount_targets",
+                "dataset_id": analysed,
+                "filters": "Gender Female; Plan Basic",
+                "rows": len(expected),
+            },
+        )
+    ]
+
+
+def test_customers_download_without_filters_holds_everyone(
+    client, engine: Engine, analysed: int
+) -> None:
+    response = client.get(f"/download/customers.csv?dataset={analysed}")
+    _header, rows = read_csv(response.get_data(as_text=True))
+    assert [row["customer_id"] for row in rows] == ids_where(engine, "1 = 1")
+    assert len(rows) == 2_000
+
+
+def test_unknown_filter_values_export_nothing(client, engine: Engine, analysed: int) -> None:
+    response = client.get(f"/download/customers.csv?dataset={analysed}&country=Atlantis")
+    assert response.status_code == 400
+    assert response.get_data(as_text=True).startswith("Nothing was exported: ")
+    assert "Atlantis" in response.get_data(as_text=True)
+    assert client.get("/download/everything.csv").status_code == 404
+    assert exports(engine) == []
+
+
+def test_an_interrupted_download_is_audited_as_interrupted(
+    client, engine: Engine, analysed: int
+) -> None:
+    response = client.get(f"/download/customers.csv?dataset={analysed}", buffered=False)
+    first = next(iter(response.response))
+    assert first.startswith(b"customer_id,")
+    response.close()  # the browser went away after the first piece
+    [(outcome, detail)] = exports(engine)
+    assert outcome == "interrupted"
+    assert detail["rows"] == 2_000  # the one piece held every row, but was not all sent
+
+
+def test_campaign_lists_download_the_frozen_members(client, engine: Engine, analysed: int) -> None:
+    campaign = create_campaign(engine, "June win-back", analysed)
+    with engine.connect() as connection:
+        members = connection.execute(
+            text(
+                "SELECT customer_id, control_group FROM campaign_members "
+                "WHERE campaign_id = :c ORDER BY id"
+            ),
+            {"c": campaign.id},
+        ).all()
+    control = client.get(f"/download/campaigns/{campaign.id}/control.csv?dataset={analysed}")
+    assert control.headers["Content-Disposition"] == (
+        'attachment; filename="June_win-back_campaign_control_2025-06-30.csv"'
+    )
+    control_ids = [row["customer_id"] for row in read_csv(control.get_data(as_text=True))[1]]
+    targets = client.get(f"/download/campaigns/{campaign.id}/targets.csv?dataset={analysed}")
+    target_ids = [row["customer_id"] for row in read_csv(targets.get_data(as_text=True))[1]]
+    assert control_ids == [customer for customer, held_out in members if held_out]
+    assert target_ids == [customer for customer, held_out in members if not held_out]
+    assert len(control_ids) > 0 and len(target_ids) > 0
+    missing = client.get(f"/download/campaigns/{campaign.id + 1}/control.csv")
+    assert missing.status_code == 404
+    assert client.get(f"/download/campaigns/{campaign.id}/everyone.csv").status_code == 404
+
+
+def test_downloads_need_sign_in_when_it_is_on(
+    engine: Engine, tmp_path: Path, analysed: int
+) -> None:
+    accounts.add_user(engine, "viewer", PASSWORD, "viewer")
+    app = make_app(engine, tmp_path, auth_required=True)
+    client = app.server.test_client()
+    anonymous = client.get(f"/download/customers.csv?dataset={analysed}")
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"].startswith("/login?next=/download/customers.csv")
+    sign_in(client, "viewer")
+    signed_in = client.get(f"/download/customers.csv?dataset={analysed}")
+    assert signed_in.status_code == 200
+    assert len(read_csv(signed_in.get_data(as_text=True))[1]) == 2_000
+    with engine.connect() as connection:
+        who = (
+            connection.execute(text("SELECT username FROM audit_events WHERE action = 'export'"))
+            .scalars()
+            .all()
+        )
+    assert who == ["viewer"]
+    app.server.extensions["dashboard_engine"].dispose()
