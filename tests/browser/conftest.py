@@ -5,12 +5,16 @@ Skipped with a clear reason where Chromium or chromedriver is not installed.
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dash
 import pytest
+from selenium.common.exceptions import WebDriverException
 from sqlalchemy import Engine
 
 from dashboard.analytics.pipeline import analyze_dataset
@@ -33,6 +37,34 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """After each browser test, before any fixture is torn down, let the page go quiet."""
+    try:
+        return (yield)
+    finally:
+        dash_duo = getattr(item, "funcargs", {}).get("dash_duo")
+        if dash_duo is not None:
+            settle(dash_duo)
+
+
+def settle(dash_duo, seconds: float = 10) -> None:
+    """Leave the page and wait for the test server to answer the requests it already has.
+
+    dash_duo stops its server by raising SystemExit in the server's threads; a callback
+    still being answered then (a page fires several at once) died with an error that pytest
+    reported against the test.
+    """
+    with contextlib.suppress(WebDriverException):  # a browser already gone is quiet too
+        dash_duo.driver.get("about:blank")
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(
+        thread.name.endswith("(process_request_thread)") and thread.is_alive()
+        for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
 
 
 @pytest.fixture
