@@ -23,6 +23,7 @@ from dashboard.components.data import (
     rejected_csv,
     upload_summary,
 )
+from dashboard.reanalysis import MAX_K, MIN_K, run_reanalysis
 from dashboard.shell import search_from_view, view_from_search
 from dashboard.upload import MB, run_upload
 from db.queries import delete_dataset, list_datasets, rejected_rows
@@ -45,10 +46,15 @@ SHOW_MESSAGE = "data-show-message"
 DELETE = "data-delete"
 DELETE_CONFIRM = "data-delete-confirm"
 DELETE_MESSAGE = "data-delete-message"
+REANALYSE = "data-reanalyse"
+REANALYSE_AS_OF = "data-reanalyse-as-of"
+REANALYSE_K = "data-reanalyse-k"
+REANALYSIS_STORE = "data-reanalysis-store"
+REANALYSIS_MESSAGE = "data-reanalysis-message"
 
 # Uploading needs the analyst role and deleting the admin role: the server refuses the
 # callbacks for lower roles whatever the page shows.
-auth.protect([RESULT_STORE], "analyst")
+auth.protect([RESULT_STORE, REANALYSIS_STORE], "analyst")
 auth.protect([DELETE_MESSAGE], "admin")
 SUMMARY_IDS = {
     "headline": "data-summary-headline",
@@ -131,6 +137,67 @@ def _upload_form() -> html.Div:
     )
 
 
+def _reanalysis_form() -> html.Div:
+    """Analyse the selected data set again with another as-of date or number of clusters."""
+    return html.Div(
+        [
+            html.Div("Analyse again", className="fw-semibold small mt-3 mb-1"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            dbc.Label(
+                                "As of (YYYY-MM-DD)",
+                                html_for=REANALYSE_AS_OF,
+                                className="small mb-0",
+                            ),
+                            dbc.Input(
+                                id=REANALYSE_AS_OF,
+                                placeholder="the latest login",
+                                maxLength=10,
+                                size="sm",
+                                value="",
+                            ),
+                        ],
+                        xs=6,
+                        md=4,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Label("Clusters (k)", html_for=REANALYSE_K, className="small mb-0"),
+                            dbc.Input(
+                                id=REANALYSE_K,
+                                type="number",
+                                min=MIN_K,
+                                max=MAX_K,
+                                step=1,
+                                value=4,
+                                size="sm",
+                            ),
+                        ],
+                        xs=6,
+                        md=3,
+                    ),
+                    dbc.Col(
+                        dbc.Button(
+                            "Analyse the selected data set",
+                            id=REANALYSE,
+                            color="secondary",
+                            outline=True,
+                            size="sm",
+                        ),
+                        xs=12,
+                        md=5,
+                        className="d-flex align-items-end mt-2 mt-md-0",
+                    ),
+                ],
+                className="g-2",
+            ),
+            html.Div(id=REANALYSIS_MESSAGE, className="small mt-2", role="status"),
+        ]
+    )
+
+
 def layout(**_query: str) -> html.Div:
     upload = (
         _upload_form()
@@ -145,6 +212,7 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=RESULT_STORE),
+            dcc.Store(id=REANALYSIS_STORE),
             dcc.ConfirmDialog(id=DELETE_CONFIRM),
             page_title("Data", "Load a CSV export and choose the data set the dashboard shows"),
             dbc.Row(
@@ -176,6 +244,7 @@ def layout(**_query: str) -> html.Div:
                                     ],
                                     className="d-flex gap-3 align-items-center mt-2",
                                 ),
+                                _reanalysis_form() if context.can("analyst") else None,
                             ],
                             "Select a row, then show it on every page",
                         ),
@@ -269,11 +338,56 @@ def download_rejected(clicks, summary):
 
 
 @callback(
+    Output(REANALYSIS_STORE, "data"),
+    Input(REANALYSE, "n_clicks"),
+    State(GRID, "selectedRows"),
+    State(REANALYSE_AS_OF, "value"),
+    State(REANALYSE_K, "value"),
+    background=True,
+    running=[
+        (Output(REANALYSE, "disabled"), True, False),
+        (Output(REANALYSIS_MESSAGE, "children"), "Analysing…", ""),
+    ],
+    prevent_initial_call=True,
+)
+def reanalyse(clicks, selected, as_of_text, k_value):
+    """Analyse the selected data set again (a background job: a million customers take
+    about half a minute). Like the upload, it opens its own connection pool."""
+    if not clicks:
+        raise PreventUpdate
+    dataset_id = selected[0].get("id") if selected else None
+    engine = make_engine(context.settings().database_url)
+    try:
+        return run_reanalysis(engine, dataset_id, as_of_text, k_value)
+    finally:
+        engine.dispose()
+
+
+@callback(
+    Output(REANALYSIS_MESSAGE, "children", allow_duplicate=True),
+    Input(REANALYSIS_STORE, "data"),
+    prevent_initial_call=True,
+)
+def show_reanalysis(summary):
+    """Say what the new analysis found, and put it on the audit trail."""
+    if not summary:
+        raise PreventUpdate
+    detail = {key: summary.get(key) for key in ("dataset_id", "run_id", "as_of", "k")}
+    context.record("analyse", detail, "ok" if summary.get("ok") else "refused")
+    return html.Span(
+        summary.get("message", ""),
+        id=f"{REANALYSIS_MESSAGE}-text",
+        className="text-success" if summary.get("ok") else "text-danger",
+    )
+
+
+@callback(
     Output(GRID, "rowData"),
     Input(ids.VIEW_STORE, "data"),
     Input(RESULT_STORE, "data"),
+    Input(REANALYSIS_STORE, "data"),
 )
-def show_datasets(store, _summary):
+def show_datasets(store, _summary, _reanalysis):
     view = context.resolve_view(store)
     active = view.run.dataset_id if view.run is not None else None
     return dataset_rows(list_datasets(context.engine()), active)

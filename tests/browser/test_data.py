@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.keys import Keys
 from sqlalchemy import Engine, text
 
 from db.ingest import IngestError, ingest_file
@@ -149,4 +150,44 @@ def test_refused_upload_shows_the_loaders_message(
     assert "Traceback" not in dash_duo.find_element("#data-summary").text
     with loaded_engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM datasets")).scalar_one() == 1
+    assert console_errors(dash_duo) == []
+
+
+def test_analysing_again_with_another_as_of_and_k(dash_duo, make_app, loaded_engine) -> None:
+    with loaded_engine.connect() as connection:
+        dataset_id, as_of = connection.execute(
+            text("SELECT dataset_id, as_of_date FROM analysis_runs")
+        ).one()
+    later = date.fromisoformat(str(as_of)[:10]) + timedelta(days=10)
+
+    start_app(dash_duo, make_app())
+    dash_duo.wait_for_page(dash_duo.server_url + "/data")
+    row = f'#data-datasets .ag-row[row-id="{dataset_id}"]'
+    dash_duo.find_element(f'{row} [col-id="name"]').click()
+    dash_duo.wait_for_element(f"{row}.ag-row-selected")
+    dash_duo.find_element("#data-reanalyse-as-of").send_keys(later.isoformat())
+    k_input = dash_duo.find_element("#data-reanalyse-k")
+    k_input.send_keys(Keys.CONTROL, "a")
+    k_input.send_keys("3")
+    dash_duo.find_element("#data-reanalyse").click()
+    message = dash_duo.wait_for_element("#data-reanalysis-message-text", timeout=60).text
+
+    with loaded_engine.connect() as connection:
+        run_id, k_used, new_as_of = connection.execute(
+            text("SELECT id, k_used, as_of_date FROM analysis_runs")
+        ).one()
+        audit = (
+            connection.execute(text("SELECT outcome FROM audit_events WHERE action = 'analyse'"))
+            .scalars()
+            .all()
+        )
+    assert (k_used, str(new_as_of)[:10]) == (3, later.isoformat())
+    assert message.startswith(
+        f"Analysis run {run_id} of data set {dataset_id} as of {later.isoformat()}: 2,000 customers"
+    )
+    assert audit == ["ok"]
+    # Every page now shows the new run.
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    dash_duo.wait_for_text_to_equal("#dataset-label", header_label(loaded_engine, dataset_id))
+    assert f"{later:%d %b %Y}" in dash_duo.find_element("#dataset-label").text
     assert console_errors(dash_duo) == []

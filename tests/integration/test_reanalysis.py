@@ -1,0 +1,111 @@
+"""Analysing a data set again from the Data page's form, on both backends."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from dashboard.analytics.pipeline import analyze_dataset
+from dashboard.generate import write_csv
+from dashboard.reanalysis import ReanalysisError, parse_parameters, run_reanalysis
+from db.ingest import ingest_file
+
+
+@pytest.fixture
+def analysed(engine: Engine, tmp_path: Path) -> int:
+    path = tmp_path / "customers.csv"
+    write_csv(path, rows=500, seed=3)
+    dataset_id = ingest_file(engine, path).dataset_id
+    analyze_dataset(engine, dataset_id)
+    return dataset_id
+
+
+def runs(engine: Engine) -> list[tuple]:
+    with engine.connect() as connection:
+        return [
+            tuple(row)
+            for row in connection.execute(
+                text("SELECT id, k_used, as_of_date FROM analysis_runs ORDER BY id")
+            )
+        ]
+
+
+def days_by_customer(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return dict(
+            connection.execute(
+                text("SELECT customer_id, days_since_last_login FROM customer_results")
+            ).all()
+        )
+
+
+@pytest.mark.parametrize(
+    ("as_of", "k", "message"),
+    [
+        ("30/06/2025", 4, "The as-of date must look like 2025-06-30, not '30/06/2025'."),
+        ("2025-02-30", 4, "The as-of date must look like 2025-06-30, not '2025-02-30'."),
+        ("", "four", "The number of clusters must be a whole number from 2 to 8."),
+        ("", 1, "The number of clusters must be from 2 to 8, not 1."),
+        ("", 9, "The number of clusters must be from 2 to 8, not 9."),
+    ],
+)
+def test_bad_form_values_are_refused_in_words(as_of: str, k: object, message: str) -> None:
+    with pytest.raises(ReanalysisError) as refused:
+        parse_parameters(as_of, k)
+    assert str(refused.value) == message
+
+
+def test_a_later_as_of_and_another_k_replace_the_run(engine: Engine, analysed: int) -> None:
+    [(first_run, _k, as_of_value)] = runs(engine)
+    before = days_by_customer(engine)
+    as_of = date.fromisoformat(str(as_of_value)[:10])
+    later = as_of + timedelta(days=30)
+
+    summary = run_reanalysis(engine, analysed, f" {later.isoformat()} ", "3")
+
+    [(run_id, k_used, new_as_of)] = runs(engine)  # the new run replaced the old one
+    assert run_id > first_run
+    assert (k_used, str(new_as_of)[:10]) == (3, later.isoformat())
+    after = days_by_customer(engine)
+    assert after == {customer: days + 30 for customer, days in before.items()}
+    with engine.connect() as connection:
+        targets = connection.execute(
+            text("SELECT count(*) FROM customer_results WHERE discount_target")
+        ).scalar_one()
+    assert summary == {
+        "ok": True,
+        "dataset_id": analysed,
+        "run_id": run_id,
+        "as_of": later.isoformat(),
+        "k": 3,
+        "customers": 500,
+        "targets": targets,
+        "message": summary["message"],
+    }
+    assert summary["message"].startswith(
+        f"Analysis run {run_id} of data set {analysed} as of {later.isoformat()}: 500 customers"
+    )
+
+
+def test_refusals_leave_the_previous_results(engine: Engine, analysed: int) -> None:
+    before = runs(engine)
+    [(_run, _k, as_of_value)] = before
+    earlier = date.fromisoformat(str(as_of_value)[:10]) - timedelta(days=1)
+
+    too_early = run_reanalysis(engine, analysed, earlier.isoformat(), 4)
+    assert too_early["ok"] is False
+    assert too_early["message"].startswith(f"The as-of date {earlier.isoformat()} is before")
+    assert run_reanalysis(engine, analysed, "", 12)["message"] == (
+        "The number of clusters must be from 2 to 8, not 12."
+    )
+    assert run_reanalysis(engine, None, "", 4) == {
+        "ok": False,
+        "message": "Select a data set in the table first.",
+    }
+    assert run_reanalysis(engine, analysed + 1, "", 4)["message"] == (
+        f"There is no data set {analysed + 1}."
+    )
+    assert runs(engine) == before
