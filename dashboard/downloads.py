@@ -40,6 +40,12 @@ def _query(dataset_id: int, filters: Filters) -> str:
     return f"?dataset={int(dataset_id)}" + filters.to_query_string().replace("?", "&", 1)
 
 
+def _requested_view() -> context.View:
+    """The data set and filters the query string names, validated like the pages' own."""
+    search = request.query_string.decode("utf-8", "replace")  # odd bytes: unknown values
+    return context.resolve_view(view_from_search(search))
+
+
 def _refuse(message: str, status: int) -> flask.Response:
     return flask.Response(message + "\n", status=status, mimetype="text/plain")
 
@@ -75,7 +81,7 @@ def install(server: Flask) -> None:
     def download_customers(kind: str):
         if kind not in CUSTOMER_LISTS:
             return _refuse("There is no such download.", 404)
-        view = context.resolve_view(view_from_search(request.query_string.decode()))
+        view = _requested_view()
         if view.run is None:
             return _refuse("No analysed data set yet: load a CSV on the Data page.", 404)
         if view.problem:
@@ -105,7 +111,7 @@ def install(server: Flask) -> None:
             campaign = get_campaign(context.engine(), campaign_id)
         except CampaignError as error:
             return _refuse(str(error), 404)
-        view = context.resolve_view(view_from_search(request.query_string.decode()))
+        view = _requested_view()
         if view.problem:
             return _refuse(f"Nothing was exported: {view.problem}", 400)
         kind = "campaign_control" if group == "control" else "campaign_targets"

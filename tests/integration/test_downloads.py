@@ -122,6 +122,8 @@ def test_unknown_filter_values_export_nothing(client, engine: Engine, analysed: 
     assert response.get_data(as_text=True).startswith("Nothing was exported: ")
     assert "Atlantis" in response.get_data(as_text=True)
     assert client.get("/download/everything.csv").status_code == 404
+    odd = client.get(f"/download/customers.csv?dataset={analysed}&country=%FF%FE")
+    assert odd.status_code == 400
     assert exports(engine) == []
 
 
