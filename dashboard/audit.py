@@ -22,6 +22,7 @@ ACTIONS = (
     "delete_dataset",
     "create_campaign",
     "manage_users",
+    "password_change",
     "forbidden",
 )
 

@@ -175,6 +175,16 @@ def install(server: Flask, settings: Settings, engine_key: str) -> None:
                 }.get(outcome, "Wrong user name or password.")
         return _login_page(settings.app_title, csrf_token(), message)
 
+    @server.route("/account/password", methods=["GET", "POST"])
+    def change_password():
+        identity = getattr(g, "identity", None)
+        if not settings.auth_required or identity is None:
+            return redirect("/")
+        message, ok = "", False
+        if request.method == "POST":
+            message, ok = _change_password(engine(), identity.username)
+        return _password_page(settings.app_title, identity.username, csrf_token(), message, ok)
+
     @server.route("/logout", methods=["POST"])
     def logout():
         identity = getattr(g, "identity", None)
@@ -185,6 +195,33 @@ def install(server: Flask, settings: Settings, engine_key: str) -> None:
                 )
             session.clear()
         return redirect("/login")
+
+
+def _change_password(engine, username: str) -> tuple[str, bool]:
+    """Check the form and change the signed-in user's password: (message, changed)."""
+    if not _valid_csrf():
+        return "The form expired. Please try again.", False
+    current = request.form.get("current", "")[:1000]
+    new = request.form.get("new", "")[:1000]
+    if new != request.form.get("confirm", "")[:1000]:
+        return "The two new passwords differ.", False
+    # Checked like a sign-in, so guessing through this form locks the account too.
+    account, outcome = accounts.authenticate(engine, username, current)
+    if account is None:
+        audit.record(engine, "password_change", username, outcome, None, request.remote_addr)
+        time.sleep(FAILED_SIGN_IN_DELAY_SECONDS)
+        if outcome == "locked":
+            return "This account is locked for 15 minutes after 5 failed attempts.", False
+        return "Your current password is wrong.", False
+    if new == current:
+        return "The new password must differ from the current one.", False
+    try:
+        accounts.reset_password(engine, username, new)
+    except accounts.AccountError as error:
+        message = str(error)
+        return message[:1].upper() + message[1:] + ".", False
+    audit.record(engine, "password_change", username, "ok", None, request.remote_addr)
+    return "Your password was changed.", True
 
 
 def _session_identity(engine) -> Identity | None:
@@ -199,28 +236,51 @@ def _session_identity(engine) -> Identity | None:
     return Identity(username=account.username, role=account.role, signed_in=True)
 
 
-def _login_page(title: str, token: str, message: str) -> str:
+def _page(title: str, heading: str, intro: str, message: str, form: str, ok: bool = False) -> str:
+    """A small server-rendered page (sign-in, password change) in the app's Bootstrap look."""
     alert = (
-        f'<div class="alert alert-danger py-2" role="alert">{escape(message)}</div>'
+        f'<div class="alert alert-{"success" if ok else "danger"} py-2" role="alert" '
+        f'id="form-message">{escape(message)}</div>'
         if message
         else ""
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · {escape(title)}</title>
+<title>{escape(heading)} · {escape(title)}</title>
 <link rel="stylesheet" href="/assets/bootstrap.min.css"></head>
 <body class="bg-light">
 <main class="container" style="max-width: 420px; margin-top: 12vh;">
   <h1 class="h4 mb-1">{escape(title)}</h1>
-  <p class="text-muted">Sign in with your account.</p>
+  <p class="text-muted">{escape(intro)}</p>
   {alert}
-  <form method="post" class="card card-body shadow-sm" autocomplete="on">
+  {form}
+</main></body></html>"""
+
+
+def _login_page(title: str, token: str, message: str) -> str:
+    form = f"""<form method="post" class="card card-body shadow-sm" autocomplete="on">
     <input type="hidden" name="{CSRF_KEY}" value="{escape(token)}">
     <label class="form-label" for="username">User name</label>
     <input class="form-control mb-3" id="username" name="username" required autofocus maxlength="100">
     <label class="form-label" for="password">Password</label>
     <input class="form-control mb-3" id="password" name="password" type="password" required>
     <button class="btn btn-primary w-100" type="submit" id="sign-in">Sign in</button>
+  </form>"""
+    return _page(title, "Sign in", "Sign in with your account.", message, form)
+
+
+def _password_page(title: str, username: str, token: str, message: str, ok: bool) -> str:
+    form = f"""<form method="post" class="card card-body shadow-sm" autocomplete="off">
+    <input type="hidden" name="{CSRF_KEY}" value="{escape(token)}">
+    <label class="form-label" for="current">Current password</label>
+    <input class="form-control mb-3" id="current" name="current" type="password" required autofocus>
+    <label class="form-label" for="new">New password (at least {accounts.MIN_PASSWORD_LENGTH} characters)</label>
+    <input class="form-control mb-3" id="new" name="new" type="password" required>
+    <label class="form-label" for="confirm">New password again</label>
+    <input class="form-control mb-3" id="confirm" name="confirm" type="password" required>
+    <button class="btn btn-primary w-100" type="submit" id="change-password">Change password</button>
   </form>
-</main></body></html>"""
+  <p class="mt-3"><a href="/">Back to the dashboard</a></p>"""
+    intro = f"Signed in as {username}."
+    return _page(title, "Change password", intro, message, form, ok)

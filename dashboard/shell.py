@@ -68,6 +68,13 @@ def _user_area() -> html.Div | None:
             html.Span(
                 f"{identity.username} · {identity.role}", className="text-white-50 small me-2"
             ),
+            html.A(
+                "Password",
+                href="/account/password",
+                id="change-password-link",
+                className="btn btn-outline-light btn-sm me-2",
+                title="Change your password",
+            ),
             html.Form(
                 [
                     dcc.Input(type="hidden", name=auth.CSRF_KEY, value=auth.csrf_token()),

@@ -373,7 +373,7 @@ def show_reanalysis(summary):
     if not summary:
         raise PreventUpdate
     detail = {key: summary.get(key) for key in ("dataset_id", "run_id", "as_of", "k")}
-    context.record("analyse", detail, "ok" if summary.get("ok") else "refused")
+    context.record("analyze", detail, "ok" if summary.get("ok") else "refused")
     return html.Span(
         summary.get("message", ""),
         id=f"{REANALYSIS_MESSAGE}-text",

@@ -177,7 +177,7 @@ def test_analysing_again_with_another_as_of_and_k(dash_duo, make_app, loaded_eng
             text("SELECT id, k_used, as_of_date FROM analysis_runs")
         ).one()
         audit = (
-            connection.execute(text("SELECT outcome FROM audit_events WHERE action = 'analyse'"))
+            connection.execute(text("SELECT outcome FROM audit_events WHERE action = 'analyze'"))
             .scalars()
             .all()
         )

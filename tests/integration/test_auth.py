@@ -244,3 +244,75 @@ def test_admin_deletes_a_data_set_with_everything_computed_from_it(secured, engi
         for table in ("datasets", "customers", "analysis_runs", "customer_results", "filter_cube"):
             assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 0
     assert delete_dataset(engine, dataset_id) is False
+
+
+def change_password(client, current: str, new: str, confirm: str | None = None):
+    page = client.get("/account/password")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    form = {"current": current, "new": new, "confirm": new if confirm is None else confirm}
+    return client.post("/account/password", data={**form, "csrf_token": token})
+
+
+def form_message(response) -> str:
+    found = re.search(r'id="form-message">([^<]*)<', response.get_data(as_text=True))
+    return found.group(1) if found else ""
+
+
+def test_users_change_their_own_password(secured, engine) -> None:
+    client = secured.server.test_client()
+    anonymous = client.get("/account/password")
+    assert anonymous.status_code == 302
+    assert anonymous.headers["Location"].startswith("/login?next=/account/password")
+    sign_in(client, "viewer")
+    new = "a brand new passphrase"
+
+    refusals = [
+        (("wrong current password", new), "Your current password is wrong."),
+        ((PASSWORD, new, "something else"), "The two new passwords differ."),
+        ((PASSWORD, "short"), "A password needs at least 10 characters."),
+        ((PASSWORD, PASSWORD), "The new password must differ from the current one."),
+    ]
+    for arguments, message in refusals:
+        assert form_message(change_password(client, *arguments)) == message
+    no_token = client.post(
+        "/account/password", data={"current": PASSWORD, "new": new, "confirm": new}
+    )
+    assert form_message(no_token) == "The form expired. Please try again."
+    assert accounts.authenticate(engine, "viewer", PASSWORD)[1] == "ok"  # nothing changed yet
+
+    assert form_message(change_password(client, PASSWORD, new)) == "Your password was changed."
+    assert accounts.authenticate(engine, "viewer", PASSWORD)[1] == "invalid"
+    assert accounts.authenticate(engine, "viewer", new)[1] == "ok"
+    changes = [row for row in audit_rows(engine) if row[1] == "password_change"]
+    assert changes == [
+        ("viewer", "password_change", "invalid"),
+        ("viewer", "password_change", "ok"),
+    ]
+
+
+def test_guessing_through_the_password_form_locks_the_account(secured, engine) -> None:
+    client = secured.server.test_client()
+    sign_in(client, "analyst")
+    messages = [
+        form_message(change_password(client, f"guess number {n}", "a brand new passphrase"))
+        for n in range(accounts.MAX_FAILED_ATTEMPTS)
+    ]
+    assert messages[:-1] == ["Your current password is wrong."] * (accounts.MAX_FAILED_ATTEMPTS - 1)
+    assert messages[-1] == "This account is locked for 15 minutes after 5 failed attempts."
+    assert accounts.authenticate(engine, "analyst", PASSWORD)[1] == "locked"
+
+
+def test_the_header_links_to_the_password_page(secured) -> None:
+    client = secured.server.test_client()
+    sign_in(client, "viewer")
+    stack = [client.get("/_dash-layout").get_json()]
+    links = []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("id") == "change-password-link":
+                links.append(node.get("href"))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    assert links == ["/account/password"]
