@@ -18,6 +18,7 @@ from pathlib import Path
 
 import dash
 import pytest
+from dash.testing.wait import until
 from flask import g
 from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, text
@@ -152,10 +153,13 @@ def test_results_equal_measure_campaign_and_lists_download(
     if renewal.warning:  # 3,000 customers leave a small control group
         warning = dash_duo.find_element("#campaigns-renewal-0-warning").text
         assert warning == f"Too small to tell: {renewal.warning}."
-    bars = dash_duo.driver.execute_script(
+    bars_js = (  # null until Plotly has drawn the graph
         "const g = document.querySelector('#campaigns-renewal-graph .js-plotly-plot');"
-        "return g.data.map(t => [t.y[0], t.error_y.array[0], t.error_y.arrayminus[0]]);"
+        "return g && g.data ? "
+        "g.data.map(t => [t.y[0], t.error_y.array[0], t.error_y.arrayminus[0]]) : null;"
     )
+    until(lambda: dash_duo.driver.execute_script(bars_js) is not None, timeout=15)
+    bars = dash_duo.driver.execute_script(bars_js)
     for (height, above, below), group in zip(bars, (renewal.treated, renewal.control), strict=True):
         assert height == pytest.approx(group.value * 100)
         assert height + above == pytest.approx(group.high * 100)

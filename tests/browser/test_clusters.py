@@ -20,7 +20,15 @@ def app(make_app: Callable[..., dash.Dash]) -> Iterator[dash.Dash]:
     yield from app_for_test(make_app)
 
 
-FIGURE_JS = "return document.querySelector('#{} .js-plotly-plot').data;"
+# null until Plotly has drawn the graph (the figure may arrive before the plot is drawn).
+FIGURE_JS = "const g = document.querySelector('#{} .js-plotly-plot'); return g ? g.data : null;"
+# Points per drawn scatter, counted in _fullData, where Plotly has decoded the binary arrays
+# the server sends; null until drawn.
+POINTS_JS = (
+    "const g = document.querySelector('#clusters-scatter .js-plotly-plot');"
+    "return g && g._fullData ? g._fullData.filter(t => t.type === 'scattergl')"
+    ".reduce((n, t) => n + t.x.length, 0) : null;"
+)
 SEGMENTS = ["Loyal", "Casual", "Dormant", "Risky"]
 
 
@@ -49,12 +57,7 @@ def test_scatter_sample_and_agreement_counts(dash_duo, app, loaded_engine, monke
         total = connection.execute(text("SELECT COUNT(*) FROM customer_results")).scalar_one()
     dash_duo.wait_for_text_to_equal("#clusters-sample-note", f"500 of {total:,} customers shown")
     until(lambda: heatmap_z(dash_duo) == agreement(loaded_engine), timeout=15)
-    # Counted in _fullData, where Plotly has decoded the binary arrays the server sends.
-    points = dash_duo.driver.execute_script(
-        "return document.querySelector('#clusters-scatter .js-plotly-plot')._fullData"
-        ".filter(t => t.type === 'scattergl').reduce((n, t) => n + t.x.length, 0);"
-    )
-    assert points == 500
+    until(lambda: dash_duo.driver.execute_script(POINTS_JS) == 500, timeout=15)
 
     dash_duo.select_dcc_dropdown("#filter-plan", value="Basic")
     with loaded_engine.connect() as connection:
