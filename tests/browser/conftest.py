@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -55,10 +57,39 @@ def pytest_runtest_call(item: pytest.Item):
     try:
         return (yield)
     finally:
-        dash_duo = getattr(item, "funcargs", {}).get("dash_duo")
+        funcargs = getattr(item, "funcargs", {})
+        dash_duo = funcargs.get("dash_duo")
         if dash_duo is not None:
             with contextlib.suppress(WebDriverException):  # a browser already gone is quiet
                 dash_duo.driver.get("about:blank")
+            factory = funcargs.get("make_app")
+            for app in getattr(factory, "apps", []):
+                wait_for_requests(app)
+
+
+def count_requests(app: dash.Dash) -> None:
+    """Count the app's requests in flight (test instrumentation, see wait_for_requests)."""
+    lock, inflight = threading.Lock(), [0]
+    app.server.extensions["test_inflight"] = inflight
+
+    @app.server.before_request
+    def started() -> None:
+        with lock:
+            inflight[0] += 1
+
+    @app.server.teardown_request
+    def finished(_error: BaseException | None) -> None:
+        with lock:
+            inflight[0] -= 1
+
+
+def wait_for_requests(app: dash.Dash, seconds: float = 10) -> None:
+    """Wait until the app holds no request, so none is cut off holding a database connection
+    when dash_duo stops the server (that connection would leak)."""
+    inflight = app.server.extensions.get("test_inflight", [0])
+    deadline = time.monotonic() + seconds
+    while inflight[0] > 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -84,9 +115,11 @@ def make_app(loaded_engine: Engine, tmp_path: Path) -> Iterator[Callable[..., da
         url = loaded_engine.url.render_as_string(hide_password=False)
         settings = {"database_url": url, "cache_dir": tmp_path / "cache", **overrides}
         app = create_app(Settings(**settings))
+        count_requests(app)
         apps.append(app)
         return app
 
+    factory.apps = apps  # type: ignore[attr-defined]
     yield factory
     for app in apps:
         app.server.extensions["dashboard_engine"].dispose()
