@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dash
 
-from dashboard import auth, context, downloads, ids, shell, web
+from dashboard import ids, shell
 from dashboard.config import Settings, load_settings
+from dashboard.web import auth, context, downloads, hardening
 from db.session import make_engine
 
 
@@ -13,7 +14,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     """Build the Dash app for ``settings`` (read from the environment when omitted).
 
     The database engine is created here, once per process, and reached by callbacks
-    through :mod:`dashboard.context`.
+    through :mod:`dashboard.web.context`.
     """
     settings = settings or load_settings()
     app = dash.Dash(
@@ -24,7 +25,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
         update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
-        on_error=web.callback_error_handler(ids.FILTER_MESSAGE),
+        on_error=hardening.callback_error_handler(ids.FILTER_MESSAGE),
     )
     app.server.config[context.SETTINGS_KEY] = settings
     app.server.config["MAX_CONTENT_LENGTH"] = upload_request_limit(settings.max_upload_bytes)
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = lambda: shell.layout(settings.app_title, demo_mode=not settings.auth_required)
     shell.register_callbacks(app)
     auth.install(app.server, settings, context.ENGINE_KEY)
-    web.install(app.server, context.ENGINE_KEY, app.csp_hashes)
+    hardening.install(app.server, context.ENGINE_KEY, app.csp_hashes)
     downloads.install(app.server)
     _register_scripts(app)
     return app

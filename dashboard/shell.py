@@ -14,8 +14,10 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, ctx, dcc, html, no_update
 
-from dashboard import context, formatting, ids
-from dashboard.filters import FILTER_LABELS, MULTI_VALUE_FILTERS
+from dashboard import ids
+from dashboard.components import formatting
+from dashboard.web import context
+from db.filters import FILTER_LABELS, MULTI_VALUE_FILTERS
 from db.queries import count_customers, filter_options
 
 FILTER_OUTPUTS = [Output(ids.FILTER_INPUTS[name], "value") for name in MULTI_VALUE_FILTERS]
@@ -58,7 +60,7 @@ def layout(title: str, demo_mode: bool) -> html.Div:
 
 def _user_area() -> html.Div | None:
     """Who is signed in, their role, and a sign-out form (a CSRF-protected POST)."""
-    from dashboard import auth
+    from dashboard.web import auth
 
     identity = auth.current_identity()
     if identity is None or not identity.signed_in:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard.filters import Filters
+from db.filters import Filters
 from db.queries import aggregate
 
 BUDGET_DIMENSIONS = ("segment", "engagement_level", "control_group", "plan")

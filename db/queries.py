@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from dashboard.filters import MULTI_VALUE_FILTERS, NULL_TOKEN, Filters
+from db.filters import MULTI_VALUE_FILTERS, NULL_TOKEN, Filters
 from db.models import (
     AnalysisRun,
     ClusterAgreement,

@@ -2,7 +2,7 @@
 treated-against-control bars with their error bars and plain-words verdicts.
 
 The results builders read a measurement as the JSON document of
-:meth:`dashboard.measure.Measurement.as_dict` (what the page keeps in its ``dcc.Store``), so
+:meth:`dashboard.services.measure.Measurement.as_dict` (what the page keeps in its ``dcc.Store``), so
 they work on plain dicts and lists: a proportion's values are shares (0–1) drawn as
 percentages, a mean's values are hours. Every bar's error bar is the group's own 95 %
 interval (Wilson for a proportion, Student's t for a mean) as the measurement gives it.
@@ -20,9 +20,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard import formatting
 from dashboard.analytics.effects import format_number
-from dashboard.figures import base_layout, empty_figure
+from dashboard.components import formatting
+from dashboard.components.figures import base_layout, empty_figure
 
 ALL = "all"
 BY_REASON = "target_reason"
@@ -54,7 +54,7 @@ NO_FOLLOWUP = "Load a later export of the same customers on the Data page"
 
 
 def campaign_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Grid rows from :func:`dashboard.campaigns.list_campaigns` (JSON-ready, newest first)."""
+    """Grid rows from :func:`dashboard.services.campaigns.list_campaigns` (JSON-ready, newest first)."""
     rows = []
     for record in frame.to_dict("records"):
         dataset_id = record.get("dataset_id")

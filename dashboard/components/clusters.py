@@ -11,9 +11,9 @@ import dash_ag_grid as dag
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import formatting
 from dashboard.analytics.segments import SEGMENT_ORDER
-from dashboard.figures import HOUSE_LAYOUT, base_layout
+from dashboard.components import formatting
+from dashboard.components.figures import HOUSE_LAYOUT, base_layout
 
 CLUSTER_COLORS = (
     "#4e79a7",

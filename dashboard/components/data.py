@@ -10,8 +10,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import html
 
-from dashboard import formatting
-from dashboard.export import neutralise_frame
+from dashboard.components import formatting
+from dashboard.services.exports import neutralise_frame
 
 REJECTED_CSV_COLUMNS = {"line_number": "line", "reason": "reason", "raw_line": "raw line"}
 DATE_ORDER_OPTIONS = [

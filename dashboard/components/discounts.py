@@ -25,9 +25,9 @@ from typing import Any
 import dash_ag_grid as dag
 import pandas as pd
 
-from dashboard import formatting
 from dashboard.analytics.discounts import DEFAULT_DISCOUNT_TABLE
-from dashboard.filters import NULL_TOKEN
+from dashboard.components import formatting
+from db.filters import NULL_TOKEN
 
 LEVEL_KEYS: tuple[tuple[str, str], ...] = (
     ("Dormant", "High"),

@@ -19,7 +19,7 @@ from typing import Any
 import dash_ag_grid as dag
 from sqlalchemy import Engine
 
-from dashboard.filters import Filters
+from db.filters import Filters
 from db.queries import CUSTOMER_COLUMNS, count_customers, customer_page
 
 BLOCK_SIZE = 100

@@ -10,7 +10,7 @@ import dash_ag_grid as dag
 import pandas as pd
 
 from dashboard.analytics.messaging import CHANNELS, DEFAULT_STRATEGIES
-from dashboard.export import neutralise_frame
+from dashboard.services.exports import neutralise_frame
 from db.queries import EDITABLE_MESSAGING_COLUMNS
 
 CHANNEL_CHOICES: tuple[str, ...] = (*CHANNELS, "SMS")

@@ -2,7 +2,7 @@
 
 The rule segments are explained in business words from the run's stored thresholds, so the
 text always matches the data the run classified. Segment colours come from
-``dashboard.figures`` so a segment looks the same on every page.
+``dashboard.components.figures`` so a segment looks the same on every page.
 """
 
 from __future__ import annotations
@@ -18,12 +18,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard import formatting
 from dashboard.analytics.features import ENGAGEMENT_LEVELS
 from dashboard.analytics.rfm import RFM_SEGMENT_ORDER, rfm_segment
 from dashboard.analytics.segments import DORMANT_AFTER_DAYS, RISKY_AFTER_DAYS, SEGMENT_ORDER
-from dashboard.export import neutralise_frame
-from dashboard.figures import ALL_SEGMENT_COLORS, SEGMENT_COLORS, base_layout, empty_figure
+from dashboard.components import formatting
+from dashboard.components.figures import (
+    ALL_SEGMENT_COLORS,
+    SEGMENT_COLORS,
+    base_layout,
+    empty_figure,
+)
+from dashboard.services.exports import neutralise_frame
 
 NOT_IN_DATA = "not in this data set"
 ENGAGEMENT_COLORS = {"Low": "#cfd8dc", "Medium": "#78909c", "High": "#37474f"}

@@ -9,9 +9,10 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
-from dashboard import auth, context, ids
-from dashboard.audit import ACTIONS, recent_events
+from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
+from dashboard.web import auth, context
+from db.audit import ACTIONS, recent_events
 
 dash.register_page(
     __name__, path="/audit", name="Audit log", order=9, title="Audit log", min_role="admin"

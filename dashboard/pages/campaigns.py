@@ -1,7 +1,7 @@
 """Campaigns: freeze the discount targets under a name, then measure them against a later
 export of the same customers, treated against control.
 
-Results are computed on demand from the database (:func:`dashboard.measure.measure_campaign`)
+Results are computed on demand from the database (:func:`dashboard.services.measure.measure_campaign`)
 and kept only in the browser's ``dcc.Store`` for redrawing by breakdown; the dashboard
 filters apply to the members' baseline values.
 """
@@ -13,17 +13,18 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import auth, context, downloads, ids
-from dashboard.campaigns import (
+from dashboard import ids
+from dashboard.components import campaigns as ui
+from dashboard.components.common import empty_state, loading, page_title, section
+from dashboard.services.campaigns import (
     CampaignError,
     create_campaign,
     get_campaign,
     list_campaigns,
 )
-from dashboard.components import campaigns as ui
-from dashboard.components.common import empty_state, loading, page_title, section
-from dashboard.export import export_filename, neutralise_frame
-from dashboard.measure import MeasureError, measure_campaign
+from dashboard.services.exports import export_filename, neutralise_frame
+from dashboard.services.measure import MeasureError, measure_campaign
+from dashboard.web import auth, context, downloads
 from db.queries import list_datasets
 
 dash.register_page(__name__, path="/campaigns", name="Campaigns", order=8, title="Campaigns")
@@ -79,7 +80,7 @@ def layout(**_query: str) -> html.Div:
         else empty_state("Creating campaigns needs the analyst role.")
     )
     # The member lists can be as long as the target list: links to streamed files
-    # (dashboard.downloads), set once a campaign is selected.
+    # (dashboard.web.downloads), set once a campaign is selected.
     list_links = [
         dbc.Button(
             label,

@@ -6,10 +6,12 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from dashboard import context, formatting, ids
+from dashboard import ids
 from dashboard.components import clusters as ui
+from dashboard.components import formatting
 from dashboard.components.common import empty_state, kpi_card, loading, section
-from dashboard.figures import empty_figure
+from dashboard.components.figures import empty_figure
+from dashboard.web import context
 from db.queries import (
     aggregate,
     cluster_centroids,

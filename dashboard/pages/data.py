@@ -14,7 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import auth, context, ids
+from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
 from dashboard.components.data import (
     DATE_ORDER_OPTIONS,
@@ -23,9 +23,10 @@ from dashboard.components.data import (
     rejected_csv,
     upload_summary,
 )
-from dashboard.reanalysis import MAX_K, MIN_K, run_reanalysis
+from dashboard.services.reanalysis import MAX_K, MIN_K, run_reanalysis
+from dashboard.services.uploads import MB, run_upload
 from dashboard.shell import search_from_view, view_from_search
-from dashboard.upload import MB, run_upload
+from dashboard.web import auth, context
 from db.queries import delete_dataset, list_datasets, rejected_rows
 from db.session import make_engine
 

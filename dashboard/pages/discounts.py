@@ -7,10 +7,12 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from dashboard import context, downloads, formatting, ids
+from dashboard import ids
 from dashboard.components import discounts as budget_ui
+from dashboard.components import formatting
 from dashboard.components.common import empty_state, kpi_card, loading, section
 from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid, rows_response
+from dashboard.web import context, downloads
 from db.budget import budget_cells
 from db.queries import count_customers
 
@@ -67,7 +69,7 @@ def layout(**_query: str) -> html.Div:
                                     )
                                     if context.can("analyst")
                                     else None,
-                                    # A link to a streamed file (dashboard.downloads).
+                                    # A link to a streamed file (dashboard.web.downloads).
                                     dbc.Button(
                                         "Download CSV",
                                         id=DOWNLOAD_BUTTON,

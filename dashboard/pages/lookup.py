@@ -10,9 +10,11 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, callback, html
 
-from dashboard import context, formatting, ids
+from dashboard import ids
+from dashboard.components import formatting
 from dashboard.components.common import empty_state, loading, section
-from dashboard.filters import MAX_CUSTOMER_ID_LENGTH
+from dashboard.web import context
+from db.filters import MAX_CUSTOMER_ID_LENGTH
 from db.queries import customer_profile, messaging_strategies
 
 dash.register_page(

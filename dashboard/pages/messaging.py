@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import auth, context, ids
+from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
 from dashboard.components.messaging import (
     edits_from_event,
@@ -15,7 +15,8 @@ from dashboard.components.messaging import (
     strategy_grid,
     strategy_rows,
 )
-from dashboard.export import export_filename
+from dashboard.services.exports import export_filename
+from dashboard.web import auth, context
 from db.queries import aggregate, messaging_strategies, update_messaging
 
 dash.register_page(__name__, path="/messaging", name="Messaging", order=5, title="Messaging")

@@ -6,9 +6,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from dashboard import context, formatting, ids
+from dashboard import ids
+from dashboard.components import formatting
 from dashboard.components.common import empty_state, kpi_card, loading, section
-from dashboard.figures import empty_figure, segment_distribution, segment_treemap
+from dashboard.components.figures import empty_figure, segment_distribution, segment_treemap
+from dashboard.web import context
 from db.queries import aggregate
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview")

@@ -7,8 +7,9 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from dashboard import context, ids
+from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
+from dashboard.components.figures import empty_figure, segment_treemap
 from dashboard.components.segments import (
     RFM_SEGMENT_RULES,
     rfm_detail_column_defs,
@@ -17,8 +18,8 @@ from dashboard.components.segments import (
     rfm_explanation,
     rfm_heatmap,
 )
-from dashboard.export import export_filename
-from dashboard.figures import empty_figure, segment_treemap
+from dashboard.services.exports import export_filename
+from dashboard.web import context
 from db.queries import aggregate
 
 dash.register_page(__name__, path="/rfm", name="RFM", order=2, title="RFM")

@@ -6,10 +6,11 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, dcc, html
 
-from dashboard import context, ids
+from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
+from dashboard.components.figures import empty_figure
 from dashboard.components.segments import engagement_mix, sample_note, segment_boxes, segment_cards
-from dashboard.figures import empty_figure
+from dashboard.web import context
 from db.queries import aggregate, sample_customers
 
 dash.register_page(__name__, path="/segments", name="Segments", order=1, title="Segments")

@@ -17,10 +17,10 @@ import pytest
 from selenium.common.exceptions import WebDriverException
 from sqlalchemy import Engine
 
-from dashboard.analytics.pipeline import analyze_dataset
 from dashboard.app import create_app
 from dashboard.config import Settings
-from dashboard.generate import write_csv
+from dashboard.services.analysis import analyze_dataset
+from dashboard.services.sample_data import write_csv
 from db.ingest import IngestOptions, ingest_file
 from tests.conftest import chromium_available
 

@@ -23,17 +23,18 @@ from flask import g
 from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, text
 
-from dashboard import accounts, auth, generate
-from dashboard.analytics.pipeline import analyze_dataset
-from dashboard.campaigns import (
+from dashboard.services import accounts, sample_data
+from dashboard.services.analysis import analyze_dataset
+from dashboard.services.campaigns import (
     CampaignInfo,
     create_campaign,
     iter_members,
     list_campaigns,
     treated_customer_ids,
 )
-from dashboard.filters import Filters
-from dashboard.measure import RENEWAL, Measurement, measure_campaign
+from dashboard.services.measure import RENEWAL, Measurement, measure_campaign
+from dashboard.web import auth
+from db.filters import Filters
 from db.ingest import IngestOptions, ingest_file
 from tests.browser.conftest import console_errors
 
@@ -42,7 +43,7 @@ BASELINE_SEED = 21
 FOLLOWUP_SEED = 22
 EFFECT = 0.15
 DAYS_LATER = 90
-FOLLOWUP_AS_OF = generate.DEFAULT_AS_OF + timedelta(days=DAYS_LATER)
+FOLLOWUP_AS_OF = sample_data.DEFAULT_AS_OF + timedelta(days=DAYS_LATER)
 
 
 @dataclass
@@ -59,18 +60,18 @@ class Prepared:
 
 @pytest.fixture
 def prepared(loaded_engine: Engine, tmp_path: Path) -> Prepared:
-    frame = generate.generate_customers(ROWS, BASELINE_SEED)
+    frame = sample_data.generate_customers(ROWS, BASELINE_SEED)
     baseline_path = tmp_path / "baseline.csv"
-    generate.write_frame(frame, baseline_path)
+    sample_data.write_frame(frame, baseline_path)
     baseline = ingest_file(loaded_engine, baseline_path, IngestOptions(name="Spring baseline"))
     analyze_dataset(loaded_engine, baseline.dataset_id)
     campaign = create_campaign(loaded_engine, "Spring win-back", baseline.dataset_id, "ana")
     treated = treated_customer_ids(loaded_engine, campaign.id)
-    followup = generate.generate_followup(
+    followup = sample_data.generate_followup(
         frame, treated, seed=FOLLOWUP_SEED, effect=EFFECT, days_later=DAYS_LATER
     )
     followup_path = tmp_path / "followup.csv"
-    generate.write_frame(followup, followup_path)
+    sample_data.write_frame(followup, followup_path)
     loaded = ingest_file(
         loaded_engine, followup_path, IngestOptions(name="Summer export", as_of=FOLLOWUP_AS_OF)
     )
@@ -85,8 +86,8 @@ def prepared(loaded_engine: Engine, tmp_path: Path) -> Prepared:
         followup_label=f"{loaded.dataset_id} · Summer export (as of {FOLLOWUP_AS_OF})",
         treated_ids=treated,
         member_ids=members,
-        followup_ids=set(followup[generate.CUSTOMER_ID]),
-        baseline_ids=set(frame[generate.CUSTOMER_ID]),
+        followup_ids=set(followup[sample_data.CUSTOMER_ID]),
+        baseline_ids=set(frame[sample_data.CUSTOMER_ID]),
         measured=measure_campaign(loaded_engine, campaign, loaded.dataset_id),
     )
 

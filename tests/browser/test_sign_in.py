@@ -8,7 +8,7 @@ from pathlib import Path
 from selenium.common.exceptions import StaleElementReferenceException
 from sqlalchemy import Engine, text
 
-from dashboard import accounts
+from dashboard.services import accounts
 from tests.browser.conftest import console_errors
 from tests.server_process import running_server
 

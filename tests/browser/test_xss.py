@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from dashboard.analytics.pipeline import analyze_dataset
+from dashboard.services.analysis import analyze_dataset
 from db.ingest import ingest_file
 from tests.browser.conftest import console_errors
 

@@ -10,11 +10,12 @@ import dash
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard import accounts, auth
-from dashboard.analytics.pipeline import analyze_dataset
 from dashboard.app import create_app
 from dashboard.config import Settings
-from dashboard.generate import write_csv
+from dashboard.services import accounts
+from dashboard.services.analysis import analyze_dataset
+from dashboard.services.sample_data import write_csv
+from dashboard.web import auth
 from db.ingest import ingest_file
 
 PASSWORD = "correct horse battery"

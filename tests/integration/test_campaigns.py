@@ -23,9 +23,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, delete, select, true
 
-from dashboard import generate
-from dashboard.analytics.pipeline import AnalysisParameters, analyze_dataset
-from dashboard.campaigns import (
+from dashboard.cli.campaign import add_campaign_parser, run_campaign
+from dashboard.config import Settings
+from dashboard.services import sample_data
+from dashboard.services.analysis import AnalysisParameters, analyze_dataset
+from dashboard.services.campaigns import (
     CampaignError,
     CampaignInfo,
     create_campaign,
@@ -34,11 +36,9 @@ from dashboard.campaigns import (
     list_campaigns,
     treated_customer_ids,
 )
-from dashboard.cli_campaign import add_campaign_parser, run_campaign
-from dashboard.config import Settings
-from dashboard.filters import Filters
-from dashboard.measure import LOGIN, RENEWAL, WATCH_TIME, MeasureError, Measurement
-from dashboard.measure import measure_campaign as measure
+from dashboard.services.measure import LOGIN, RENEWAL, WATCH_TIME, MeasureError, Measurement
+from dashboard.services.measure import measure_campaign as measure
+from db.filters import Filters
 from db.ingest import IngestOptions, ingest_file
 from db.models import AnalysisRun, CustomerResult, Dataset
 from tests.conftest import _engine_for
@@ -48,7 +48,7 @@ BASELINE_SEED = 11
 FOLLOWUP_SEED = 12
 EFFECT = 0.15
 DAYS_LATER = 90
-AS_OF = generate.DEFAULT_AS_OF
+AS_OF = sample_data.DEFAULT_AS_OF
 FOLLOWUP_AS_OF = AS_OF + timedelta(days=DAYS_LATER)
 
 
@@ -75,8 +75,8 @@ class Scenario:
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
     path = tmp_path_factory.mktemp("campaign") / "baseline.csv"
-    generate.write_csv(path, rows=ROWS, seed=BASELINE_SEED)
-    return generate.generate_customers(ROWS, BASELINE_SEED), path
+    sample_data.write_csv(path, rows=ROWS, seed=BASELINE_SEED)
+    return sample_data.generate_customers(ROWS, BASELINE_SEED), path
 
 
 def _members(engine: Engine, campaign_id: int) -> pd.DataFrame:
@@ -116,15 +116,15 @@ def _run_scenario(
             measured = {}
             followup_ids: set[str] = set()
             for effect in (EFFECT, 0.0):
-                followup = generate.generate_followup(
+                followup = sample_data.generate_followup(
                     frame, treated, seed=FOLLOWUP_SEED, effect=effect, days_later=DAYS_LATER
                 )
                 path = folder / f"followup_{effect:g}.csv"
-                generate.write_frame(followup, path)
+                sample_data.write_frame(followup, path)
                 followup_id = _ingest(engine, path, as_of=FOLLOWUP_AS_OF)
                 measured[effect] = measure(engine, campaign, followup_id)
                 if effect == EFFECT:
-                    followup_ids = set(followup[generate.CUSTOMER_ID])
+                    followup_ids = set(followup[sample_data.CUSTOMER_ID])
             followup_with_effect = measured[EFFECT].followup_dataset_id
             simulated = folder / "simulated.csv"
             code, _ = _cli(
@@ -198,7 +198,7 @@ def _run_scenario(
                 members=members,
                 treated_ids=treated,
                 followup_ids=followup_ids,
-                baseline_ids=set(frame[generate.CUSTOMER_ID]),
+                baseline_ids=set(frame[sample_data.CUSTOMER_ID]),
                 with_effect=measured[EFFECT],
                 without_effect=measured[0.0],
                 filtered=filtered,
@@ -269,7 +269,7 @@ def test_match_counts_are_exact(scenario: Scenario) -> None:
     expected_missing = len(member_ids - scenario.followup_ids)
     expected_new = len(scenario.followup_ids - scenario.baseline_ids)
     counts = scenario.with_effect.counts
-    assert expected_new == round(generate.NEW_CUSTOMER_SHARE * ROWS)
+    assert expected_new == round(sample_data.NEW_CUSTOMER_SHARE * ROWS)
     assert counts.members == len(member_ids)
     assert counts.missing == expected_missing > 0
     assert counts.matched == len(member_ids & scenario.followup_ids)

@@ -11,12 +11,12 @@ import dash
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard import accounts
-from dashboard.analytics.pipeline import analyze_dataset
 from dashboard.app import create_app
-from dashboard.campaigns import create_campaign
 from dashboard.config import Settings
-from dashboard.generate import write_csv
+from dashboard.services import accounts
+from dashboard.services.analysis import analyze_dataset
+from dashboard.services.campaigns import create_campaign
+from dashboard.services.sample_data import write_csv
 from db.ingest import ingest_file
 from db.queries import CUSTOMER_COLUMNS
 from tests.integration.test_auth import PASSWORD, sign_in

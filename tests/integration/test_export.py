@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard import export
-from dashboard.analytics.pipeline import analyze_dataset
-from dashboard.filters import Filters
+from dashboard.services import exports
+from dashboard.services.analysis import analyze_dataset
+from db.filters import Filters
 from tests.integration.test_pipeline import load_hand_data
 
 REPO = Path(__file__).resolve().parents[2]
@@ -253,7 +253,7 @@ def test_a_carriage_return_inside_a_name_survives_the_export(
     # A quoted cell with a bare CR (old Mac line ending) loads as is.
     run = analyze_dataset(engine, load_hand_data(engine, tmp_path, {"C06": "Ann\rLee"}))
     buffer = io.StringIO(newline="")
-    assert export.write_customers_csv(engine, run.run_id, Filters(), buffer) == 16
+    assert exports.write_customers_csv(engine, run.run_id, Filters(), buffer) == 16
     rows = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
     assert len(rows) == 1 + 16
     assert {row[0]: row[1] for row in rows[1:]}["C06"] == "Ann\rLee"

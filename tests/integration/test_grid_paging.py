@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard.analytics.pipeline import analyze_dataset
 from dashboard.components.grid import rows_response
-from dashboard.filters import Filters
-from dashboard.generate import write_csv
+from dashboard.services.analysis import analyze_dataset
+from dashboard.services.sample_data import write_csv
+from db.filters import Filters
 from db.ingest import IngestOptions, ingest_file
 from db.queries import active_run
 

@@ -14,11 +14,11 @@ import dash
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard import bench_ui
-from dashboard.analytics.pipeline import analyze_dataset
 from dashboard.app import create_app
+from dashboard.cli import bench_ui
 from dashboard.config import Settings
-from dashboard.generate import write_csv
+from dashboard.services.analysis import analyze_dataset
+from dashboard.services.sample_data import write_csv
 from db.ingest import ingest_file
 from tests.server_process import kill_group, request, running_server, wait_healthy
 

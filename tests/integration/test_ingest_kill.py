@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from dashboard.generate import write_csv
+from dashboard.services.sample_data import write_csv
 from db.ingest import IngestOptions, ingest_file
 from tests.integration.test_ingest import table_counts
 

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
-from dashboard import generate
-from dashboard.analytics.pipeline import (
+from dashboard.services import sample_data
+from dashboard.services.analysis import (
     AnalysisError,
     AnalysisParameters,
     RunSummary,
@@ -378,7 +378,7 @@ def test_failure_while_writing_leaves_the_previous_run_untouched(
     def fail(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("dashboard.analytics.pipeline._write_clusters", fail)
+    monkeypatch.setattr("dashboard.services.analysis._write_clusters", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         analyze_dataset(engine, dataset_id, AnalysisParameters(as_of=AS_OF + timedelta(days=1)))
 
@@ -393,7 +393,7 @@ def test_failure_while_writing_leaves_the_previous_run_untouched(
 @pytest.fixture(scope="module")
 def generated_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("generated") / "generated_3000.csv"
-    generate.write_csv(path, rows=3_000, seed=11)
+    sample_data.write_csv(path, rows=3_000, seed=11)
     return path
 
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, text
 
-from dashboard.analytics.pipeline import AnalysisParameters, analyze_dataset
-from dashboard.filters import NULL_TOKEN, Filters
+from dashboard.services.analysis import AnalysisParameters, analyze_dataset
 from db import queries
+from db.filters import NULL_TOKEN, Filters
 from db.models import CustomerResult, MessagingStrategy
 from tests.integration.test_pipeline import RESULT_COLUMNS, load_hand_data
 

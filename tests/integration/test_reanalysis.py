@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard.analytics.pipeline import analyze_dataset
-from dashboard.generate import write_csv
-from dashboard.reanalysis import ReanalysisError, parse_parameters, run_reanalysis
+from dashboard.services.analysis import analyze_dataset
+from dashboard.services.reanalysis import ReanalysisError, parse_parameters, run_reanalysis
+from dashboard.services.sample_data import write_csv
 from db.ingest import ingest_file
 
 

@@ -6,7 +6,7 @@ import base64
 
 from sqlalchemy import Engine, text
 
-from dashboard.upload import decoded_size, parse_map_text, run_upload
+from dashboard.services.uploads import decoded_size, parse_map_text, run_upload
 from db.queries import active_run, rejected_rows
 
 HEADER = "Customer ID,Name,Gender,Country,Plan,Join Date,Last Login,Watch Time Hours,Visits,Monthly Revenue\n"

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import generate as gen
-from dashboard.generate import (
+from dashboard.services import sample_data as gen
+from dashboard.services.sample_data import (
     COLUMNS,
     CSV_OPTIONS,
     CUSTOMER_ID,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.components import segments as components
-from dashboard.figures import SEGMENT_COLORS
+from dashboard.components.figures import SEGMENT_COLORS
 from db.queries import with_averages
 
 THRESHOLDS = {

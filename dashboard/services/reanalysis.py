@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from dashboard.analytics.pipeline import AnalysisError, AnalysisParameters, analyze_dataset
+from dashboard.services.analysis import AnalysisError, AnalysisParameters, analyze_dataset
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Pure of Dash so it can be tested directly. The uploaded bytes are written to a temporary
 file and go through the same :func:`db.ingest.ingest_file` and
-:func:`dashboard.analytics.pipeline.analyze_dataset` as the command line, so a file loads
+:func:`dashboard.services.analysis.analyze_dataset` as the command line, so a file loads
 the same way whichever door it comes through. Every outcome is a plain summary dict; a
 refused file gives the loader's message, never a stack trace.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from dashboard.analytics.pipeline import AnalysisError, analyze_dataset
+from dashboard.services.analysis import AnalysisError, analyze_dataset
 from db import fields
 from db.ingest import IngestError, IngestOptions, ingest_file
 from db.queries import active_run

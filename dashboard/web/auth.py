@@ -20,8 +20,9 @@ import flask
 from flask import Flask, g, redirect, request, session
 from markupsafe import escape
 
-from dashboard import accounts, audit
 from dashboard.config import Settings
+from dashboard.services import accounts
+from db import audit
 
 SESSION_USER = "user"
 CSRF_KEY = "csrf_token"

@@ -1,6 +1,6 @@
 """``python -m dashboard campaign ...``: freeze, list, export and measure discount campaigns.
 
-Registered by :mod:`dashboard.cli` through :func:`add_campaign_parser` and
+Registered by :mod:`dashboard.cli.main` through :func:`add_campaign_parser` and
 :func:`run_campaign`. Imports stay light at module level: the heavy modules load only when a
 campaign command runs.
 
@@ -84,8 +84,8 @@ def add_campaign_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_campaign(args: argparse.Namespace, settings: Any) -> int:
     """Run ``campaign <sub-command>``; returns the exit code."""
-    from dashboard.campaigns import CampaignError
-    from dashboard.measure import MeasureError
+    from dashboard.services.campaigns import CampaignError
+    from dashboard.services.measure import MeasureError
     from db.session import make_engine, upgrade_database
 
     upgrade_database(settings.database_url)
@@ -107,7 +107,7 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _create(args: argparse.Namespace, engine: Any) -> int:
-    from dashboard.campaigns import create_campaign
+    from dashboard.services.campaigns import create_campaign
 
     campaign = create_campaign(engine, args.name, args.dataset, created_by=args.by)
     print(campaign.describe())
@@ -115,7 +115,7 @@ def _create(args: argparse.Namespace, engine: Any) -> int:
 
 
 def _list(_args: argparse.Namespace, engine: Any) -> int:
-    from dashboard.campaigns import list_campaigns
+    from dashboard.services.campaigns import list_campaigns
 
     frame = list_campaigns(engine)
     if frame.empty:
@@ -126,7 +126,7 @@ def _list(_args: argparse.Namespace, engine: Any) -> int:
 
 
 def _export(args: argparse.Namespace, engine: Any) -> int:
-    from dashboard.campaigns import get_campaign, write_members_csv
+    from dashboard.services.campaigns import get_campaign, write_members_csv
 
     campaign = get_campaign(engine, args.campaign)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -138,9 +138,9 @@ def _export(args: argparse.Namespace, engine: Any) -> int:
 
 
 def _measure(args: argparse.Namespace, engine: Any) -> int:
-    from dashboard.campaigns import campaign_filter_options, get_campaign
-    from dashboard.filters import FilterError, from_values, validate
-    from dashboard.measure import measure_campaign
+    from dashboard.services.campaigns import campaign_filter_options, get_campaign
+    from dashboard.services.measure import measure_campaign
+    from db.filters import FilterError, from_values, validate
 
     campaign = get_campaign(engine, args.campaign)
     try:
@@ -166,8 +166,8 @@ def _measure(args: argparse.Namespace, engine: Any) -> int:
 
 
 def _generate_followup(args: argparse.Namespace, engine: Any) -> int:
-    from dashboard.campaigns import get_campaign, treated_customer_ids
-    from dashboard.generate import write_followup_csv
+    from dashboard.services.campaigns import get_campaign, treated_customer_ids
+    from dashboard.services.sample_data import write_followup_csv
 
     if not -1.0 <= args.effect <= 1.0:
         print("error: --effect must be between -1 and 1", file=sys.stderr)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from dashboard import ids
 from dashboard.app import create_app
 from dashboard.config import Settings
-from dashboard.filters import Filters
+from db.filters import Filters
 from db.models import CustomerResult
 from db.queries import active_run, aggregate, filter_options
 
@@ -167,8 +167,8 @@ def bench_ui_command(
     from dataclasses import replace
     from pathlib import Path
 
-    from dashboard.analytics.pipeline import analyze_dataset
-    from dashboard.bench import generate_csv
+    from dashboard.cli.bench import generate_csv
+    from dashboard.services.analysis import analyze_dataset
     from db.ingest import IngestOptions, ingest_file
     from db.session import make_engine, upgrade_database
 

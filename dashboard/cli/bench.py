@@ -102,7 +102,7 @@ def bench_analyze(
     Prints seconds for read, compute (and each compute step), write and the total, the
     analysed rows per second and the peak memory. Returns the stage seconds.
     """
-    from dashboard.analytics.pipeline import analyze_dataset
+    from dashboard.services.analysis import analyze_dataset
 
     with tempfile.TemporaryDirectory(prefix="bench-analyze-") as tmp:
         workdir = Path(tmp)

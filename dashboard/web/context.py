@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from dashboard.config import Settings
-from dashboard.filters import FilterError, Filters, from_values, validate
+from db.filters import FilterError, Filters, from_values, validate
 from db.queries import RunInfo, active_run, filter_options
 
 SETTINGS_KEY = "DASHBOARD_SETTINGS"
@@ -60,14 +60,14 @@ def resolve_view(store: dict | None) -> View:
 
 def identity():
     """Who is asking (the local demo admin when sign-in is off)."""
-    from dashboard import auth
+    from dashboard.web import auth
 
     return auth.current_identity() or auth.LOCAL_DEMO
 
 
 def can(role: str) -> bool:
     """Whether the current user holds ``role`` or a higher one."""
-    from dashboard import auth
+    from dashboard.web import auth
 
     return auth.can(role)
 
@@ -76,7 +76,7 @@ def record(action: str, detail: dict | None = None, outcome: str = "ok") -> None
     """Add an audit event for the current user and request."""
     from flask import has_request_context, request
 
-    from dashboard import audit
+    from db import audit
 
     remote = request.remote_addr if has_request_context() else None
     audit.record(engine(), action, identity().username, outcome, detail, remote)

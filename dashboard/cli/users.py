@@ -6,8 +6,9 @@ import argparse
 import getpass
 import sys
 
-from dashboard import accounts, audit
 from dashboard.config import Settings
+from dashboard.services import accounts
+from db import audit
 
 
 def add_users_parser(commands: argparse._SubParsersAction) -> None:

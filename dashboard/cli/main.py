@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from dashboard.cli_campaign import add_campaign_parser, run_campaign
-from dashboard.cli_users import add_users_parser, run_users
+from dashboard.cli.campaign import add_campaign_parser, run_campaign
+from dashboard.cli.users import add_users_parser, run_users
 from dashboard.config import Settings, load_settings
 
 
@@ -141,7 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard import server, startup
+    from dashboard.services import startup
+    from dashboard.web import server
 
     host = getattr(args, "host", "127.0.0.1")
     port = getattr(args, "port", 8050)
@@ -202,7 +203,7 @@ def _analyze(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_analysis(settings: Settings, dataset_id: int | None, as_of: date | None, k: int) -> int:
-    from dashboard.analytics.pipeline import AnalysisError, AnalysisParameters, analyze_dataset
+    from dashboard.services.analysis import AnalysisError, AnalysisParameters, analyze_dataset
     from db.session import make_engine
 
     if k < 1:
@@ -220,8 +221,8 @@ def _run_analysis(settings: Settings, dataset_id: int | None, as_of: date | None
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard import export
-    from dashboard.filters import FilterError, from_values, validate
+    from dashboard.services import exports
+    from db.filters import FilterError, from_values, validate
     from db.queries import active_run, filter_options
     from db.session import make_engine, upgrade_database
 
@@ -253,8 +254,8 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         filters = filters.with_targets_only()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8", newline="") as handle:
-        rows = export.write_customers_csv(engine, run.run_id, filters, handle)
-    from dashboard import audit
+        rows = exports.write_customers_csv(engine, run.run_id, filters, handle)
+    from db import audit
 
     audit.record(
         engine,
@@ -290,23 +291,23 @@ def _datasets(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _generate(args: argparse.Namespace, _settings: Settings) -> int:
-    from dashboard import generate
+    from dashboard.services import sample_data
 
     kwargs = {"as_of": args.as_of} if args.as_of else {}
-    generate.write_csv(args.out, rows=args.rows, seed=args.seed, **kwargs)
+    sample_data.write_csv(args.out, rows=args.rows, seed=args.seed, **kwargs)
     print(f"wrote {args.rows:,} rows to {args.out}")
     return 0
 
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
-    from dashboard import bench
+    from dashboard.cli import bench
 
     if args.bench_command == "ingest":
         bench.bench_ingest(
             settings, rows=args.rows, seed=args.seed, database_url=args.database_url, echo=print
         )
     elif args.bench_command == "ui":
-        from dashboard import bench_ui
+        from dashboard.cli import bench_ui
 
         bench_ui.bench_ui_command(settings, args.rows, args.seed, args.database_url, echo=print)
     elif args.bench_command == "analyze":

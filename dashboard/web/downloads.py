@@ -5,7 +5,7 @@ own query string (data set and filters), so the file holds exactly the rows on s
 leave the database in chunks and go out as they are written: a download of a million
 customers starts at once and never sits whole in the server's memory, unlike a Dash
 ``dcc.Download``, which ships the file inside one JSON response. Sign-in guards these paths
-like every page (``dashboard.auth``), and each download is audited with its row count.
+like every page (``dashboard.web.auth``), and each download is audited with its row count.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Callable, Generator, Iterator
 import flask
 from flask import Flask, request, stream_with_context
 
-from dashboard import context
-from dashboard.campaigns import CampaignError, get_campaign, members_csv_chunks
-from dashboard.export import customers_csv_chunks, export_filename
-from dashboard.filters import Filters
+from dashboard.services.campaigns import CampaignError, get_campaign, members_csv_chunks
+from dashboard.services.exports import customers_csv_chunks, export_filename
 from dashboard.shell import view_from_search
+from dashboard.web import context
+from db.filters import Filters
 
 CUSTOMER_LISTS = ("customers", "discount-targets")
 MEMBER_LISTS = ("targets", "control")

@@ -33,8 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from dashboard.export import PIECE_ROWS, csv_chunks, neutralise_frame, write_chunks
-from dashboard.filters import NULL_TOKEN, Filters
+from dashboard.services.exports import PIECE_ROWS, csv_chunks, neutralise_frame, write_chunks
+from db.filters import NULL_TOKEN, Filters
 from db.models import AnalysisRun, Campaign, CampaignMember, CustomerResult, Dataset
 from db.queries import stream_frames
 
@@ -332,7 +332,7 @@ def write_members_csv(
 def members_csv_chunks(
     engine: Engine, campaign_id: int, control: bool = False, filters: Filters | None = None
 ) -> Generator[tuple[str, int], None, None]:
-    """The target or control list as CSV pieces (see :func:`dashboard.export.csv_chunks`)."""
+    """The target or control list as CSV pieces (see :func:`dashboard.services.exports.csv_chunks`)."""
     chunks = iter_members(engine, campaign_id, control, filters, chunk_rows=PIECE_ROWS)
     return csv_chunks((_prepare(chunk) for chunk in chunks), EXPORT_COLUMNS)
 

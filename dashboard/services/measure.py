@@ -1,6 +1,6 @@
 """Campaign results: treated against control, from a follow-up data set.
 
-A campaign's members (frozen at creation, see :mod:`dashboard.campaigns`) are matched to a later
+A campaign's members (frozen at creation, see :mod:`dashboard.services.campaigns`) are matched to a later
 data set by ``customer_id``. Results are computed on demand, never stored: a measurement is a
 few vectorised passes over the members, and computing it fresh means it can never disagree
 with the data sets it reads.
@@ -50,8 +50,8 @@ from dashboard.analytics.effects import (
     welch_interval,
     wilson_interval,
 )
-from dashboard.campaigns import CampaignInfo, member_conditions
-from dashboard.filters import Filters
+from dashboard.services.campaigns import CampaignInfo, member_conditions
+from db.filters import Filters
 from db.models import CampaignMember, Customer, Dataset
 
 LOGIN_WINDOW_DAYS = 30

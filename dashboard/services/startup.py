@@ -35,15 +35,15 @@ def prepare_database(
 
 
 def load_sample_dataset(settings: Settings, echo: Callable[[str], None] = print) -> None:
-    from dashboard import generate
+    from dashboard.services import sample_data
     from db.ingest import IngestOptions, ingest_file
 
     sample_dir = (settings.sqlite_path.parent if settings.sqlite_path else Path("data")).resolve()
     sample_dir.mkdir(parents=True, exist_ok=True)
     path = sample_dir / f"sample_{SAMPLE_ROWS}_seed{SAMPLE_SEED}.csv"
     if not path.exists():
-        generate.write_csv(path, rows=SAMPLE_ROWS, seed=SAMPLE_SEED)
-    from dashboard.analytics.pipeline import analyze_dataset
+        sample_data.write_csv(path, rows=SAMPLE_ROWS, seed=SAMPLE_SEED)
+    from dashboard.services.analysis import analyze_dataset
 
     engine = make_engine(settings.database_url)
     result = ingest_file(engine, path, IngestOptions(name=SAMPLE_NAME))

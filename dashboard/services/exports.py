@@ -16,7 +16,7 @@ from typing import IO
 import pandas as pd
 from sqlalchemy import Engine
 
-from dashboard.filters import Filters
+from db.filters import Filters
 from db.queries import CUSTOMER_COLUMNS, iter_customers
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
