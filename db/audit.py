@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,17 @@ from sqlalchemy import Engine, insert, select
 from db.models import AuditEvent
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who a job works for: the signed-in user (and address), or the command line."""
+
+    username: str | None
+    remote_addr: str | None = None
+
+
+COMMAND_LINE = Actor("command line")
 ACTIONS = (
     "sign_in",
     "sign_out",
@@ -51,6 +63,17 @@ def record(
             )
     except Exception:
         log.exception("could not write audit event %s for %s", action, username)
+
+
+def record_for(
+    engine: Engine,
+    actor: Actor,
+    action: str,
+    outcome: str = "ok",
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append one event done for ``actor`` (see :func:`record`)."""
+    record(engine, action, actor.username, outcome, detail, actor.remote_addr)
 
 
 def recent_events(engine: Engine, limit: int = 500, action: str | None = None) -> pd.DataFrame:

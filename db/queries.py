@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    delete,
     func,
     literal,
     or_,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from db.columns import CUSTOMER_COLUMNS, EDITABLE_MESSAGING_COLUMNS, MESSAGING_COLUMNS
 from db.filters import MULTI_VALUE_FILTERS, NULL_TOKEN, Filters
 from db.models import (
     AnalysisRun,
@@ -60,32 +62,6 @@ MEASURES = (
     "monthly_revenue_count",
     "targets",
     "control",
-)
-CUSTOMER_COLUMNS = (
-    "customer_id",
-    "name",
-    "gender",
-    "age",
-    "country",
-    "plan",
-    "last_login",
-    "days_since_last_login",
-    "watch_time_hours",
-    "visit_frequency",
-    "monthly_revenue",
-    "engagement_level",
-    "segment",
-    "r_score",
-    "f_score",
-    "m_score",
-    "fm_score",
-    "rfm_segment",
-    "cluster",
-    "cluster_name",
-    "discount_target",
-    "target_reason",
-    "discount_pct",
-    "control_group",
 )
 
 
@@ -130,6 +106,25 @@ def list_datasets(engine: Engine) -> pd.DataFrame:
         lambda value: value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
     )
     return frame
+
+
+def count_datasets(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(Dataset)).scalar_one()
+
+
+def delete_datasets_from_file(engine: Engine, source_file: str) -> None:
+    """Remove every data set loaded from a file of that name (benchmarks reuse their file)."""
+    with engine.begin() as connection:
+        connection.execute(delete(Dataset).where(Dataset.source_file == source_file))
+
+
+def first_customer_id(engine: Engine, run_id: int) -> str | None:
+    """Some customer of the run (benchmarks look one up)."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(CustomerResult.customer_id).where(CustomerResult.run_id == run_id).limit(1)
+        ).scalar()
 
 
 def rejected_rows(engine: Engine, dataset_id: int) -> pd.DataFrame:
@@ -493,10 +488,6 @@ def cluster_agreement(engine: Engine, run_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["cluster", "segment", "customers"])
 
 
-MESSAGING_COLUMNS = ("segment_kind", "segment", "headline", "message", "channel", "offer")
-EDITABLE_MESSAGING_COLUMNS = ("headline", "message", "channel", "offer")
-
-
 def messaging_strategies(engine: Engine) -> pd.DataFrame:
     """Every strategy: rule segments first, then RFM segments, in the seeded order."""
     query = select(*[MessagingStrategy.__table__.c[c] for c in MESSAGING_COLUMNS])
@@ -539,3 +530,15 @@ def delete_dataset(engine: Engine, dataset_id: int) -> bool:
     with engine.begin() as connection:
         deleted = connection.execute(delete(Dataset).where(Dataset.id == dataset_id)).rowcount
     return deleted == 1
+
+
+BUDGET_DIMENSIONS = ("segment", "engagement_level", "control_group", "plan")
+
+
+def budget_cells(engine: Engine, run_id: int, filters: Filters) -> pd.DataFrame:
+    """Discount targets among ``filters`` by (segment, engagement, control group, plan).
+
+    Grouping by control group lets the budget leave the held-out customers out exactly;
+    grouping by plan lets customers without a monthly revenue be priced by their plan.
+    """
+    return aggregate(engine, run_id, filters.with_targets_only(), by=list(BUDGET_DIMENSIONS))

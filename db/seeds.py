@@ -1,28 +1,32 @@
-"""Reference rows the product needs in every database: the default messaging strategies.
+"""Reference rows put back into an emptied database: the messaging strategies.
 
-Migration 0002 calls :func:`seed_reference_data`; tests call it after emptying tables.
-Only missing rows are inserted, so strategies edited by marketing are never overwritten.
+Migration 0002 carries its own frozen copy of the default strategies; this helper lets a
+caller (the tests, after emptying tables) insert the strategies it is given. Only missing
+rows are inserted, so strategies edited by marketing are never overwritten.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from sqlalchemy import Connection, Engine, select
 
-from dashboard.analytics.messaging import DEFAULT_STRATEGIES
 from db.models import MessagingStrategy
 
 
-def seed_reference_data(bind: Engine | Connection) -> None:
-    """Insert the default strategies that are missing."""
+def insert_missing_strategies(
+    bind: Engine | Connection, strategies: Iterable[Mapping[str, str]]
+) -> None:
+    """Insert the given strategies whose (segment_kind, segment) is not stored yet."""
     if isinstance(bind, Engine):
         with bind.begin() as connection:
-            seed_reference_data(connection)
+            insert_missing_strategies(connection, strategies)
         return
     table = MessagingStrategy.__table__
     existing = {tuple(row) for row in bind.execute(select(table.c.segment_kind, table.c.segment))}
     missing = [
         dict(strategy)
-        for strategy in DEFAULT_STRATEGIES
+        for strategy in strategies
         if (strategy["segment_kind"], strategy["segment"]) not in existing
     ]
     if missing:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -35,15 +33,15 @@ def make_engine(database_url: str, **kwargs) -> Engine:
     return create_engine(database_url, pool_pre_ping=True, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def safe_url(database_url: str) -> str:
+    """The URL as it may be printed: the password hidden."""
+    return make_url(database_url).render_as_string(hide_password=True)
 
 
-@contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session whose work commits together at the end or not at all."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        yield session
+def ping(engine: Engine) -> None:
+    """Run ``SELECT 1``; raises when the database cannot be reached."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 def alembic_config(database_url: str):

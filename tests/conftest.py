@@ -127,9 +127,10 @@ def _empty_all_tables(engine: Engine) -> None:
         else:
             for table in tables:
                 connection.execute(text(f"DELETE FROM {table}"))
-    from db.seeds import seed_reference_data
+    from dashboard.analytics.messaging import DEFAULT_STRATEGIES
+    from db.seeds import insert_missing_strategies
 
-    seed_reference_data(engine)
+    insert_missing_strategies(engine, DEFAULT_STRATEGIES)
 
 
 def _engine_for(url: str) -> Iterator[Engine]:

@@ -10,10 +10,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import text
-
 from dashboard.config import Settings
 from db.ingest import IngestOptions, ingest_file
+from db.queries import delete_datasets_from_file
 from db.session import make_engine, upgrade_database
 
 
@@ -68,10 +67,7 @@ def bench_ingest(
         url = scratch_database(database_url, workdir)
         upgrade_database(url)
         engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(
-                text("DELETE FROM datasets WHERE source_file = :f"), {"f": csv_path.name}
-            )
+        delete_datasets_from_file(engine, csv_path.name)
         baseline_mb = peak_rss_mb()
         started = time.perf_counter()
         result = ingest_file(
@@ -112,10 +108,7 @@ def bench_analyze(
         upgrade_database(url)
         engine = make_engine(url)
         try:
-            with engine.begin() as connection:
-                connection.execute(
-                    text("DELETE FROM datasets WHERE source_file = :f"), {"f": csv_path.name}
-                )
+            delete_datasets_from_file(engine, csv_path.name)
             started = time.perf_counter()
             ingested = ingest_file(
                 engine,

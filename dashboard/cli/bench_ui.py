@@ -13,14 +13,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dash
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from dashboard import ids
 from dashboard.app import create_app
 from dashboard.config import Settings
 from db.filters import Filters
-from db.models import CustomerResult
-from db.queries import active_run, aggregate, filter_options
+from db.queries import active_run, aggregate, filter_options, first_customer_id
 
 REPEATS = 3
 
@@ -93,10 +92,7 @@ def filter_combinations(engine: Engine, run_id: int) -> list[dict]:
     top = aggregate(engine, run_id, Filters(), by=["country"]).sort_values("customers")
     country = str(top["country"].iloc[-1]) if not top.empty else None
     plan = options["plan"][0] if options["plan"] else None
-    with engine.connect() as connection:
-        some_id = connection.execute(
-            select(CustomerResult.customer_id).where(CustomerResult.run_id == run_id).limit(1)
-        ).scalar()
+    some_id = first_customer_id(engine, run_id)
     combos: list[dict] = [
         {},
         {"gender": ["Female"]},

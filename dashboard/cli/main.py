@@ -318,21 +318,21 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from db.session import current_revision, head_revision, make_engine, upgrade_database
+    from db.session import (
+        current_revision,
+        head_revision,
+        make_engine,
+        safe_url,
+        upgrade_database,
+    )
 
     if args.db_command == "upgrade":
         upgrade_database(settings.database_url)
-        print(f"schema at {head_revision()} ({_safe_url(settings.database_url)})")
+        print(f"schema at {head_revision()} ({safe_url(settings.database_url)})")
         return 0
     current = current_revision(make_engine(settings.database_url))
     print(f"current: {current or 'empty database'}; head: {head_revision()}")
     return 0
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 _COMMANDS = {

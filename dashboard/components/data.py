@@ -11,7 +11,7 @@ import pandas as pd
 from dash import html
 
 from dashboard.components import formatting
-from dashboard.services.exports import neutralise_frame
+from dashboard.components.csv_export import neutralise_frame
 
 REJECTED_CSV_COLUMNS = {"line_number": "line", "reason": "reason", "raw_line": "raw line"}
 DATE_ORDER_OPTIONS = [

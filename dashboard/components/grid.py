@@ -1,9 +1,9 @@
 """A server-side-paged customer table: AG Grid's infinite row model over ``customer_results``.
 
 The browser never holds more than the blocks it is scrolled to. The grid asks for rows
-with ``getRowsRequest`` ({startRow, endRow, sortModel}); :func:`rows_response` answers with
-one page from :func:`db.queries.customer_page` and the filtered total from
-:func:`db.queries.count_customers`, so the grid knows where the table ends.
+with ``getRowsRequest`` ({startRow, endRow, sortModel}); the page's callback reads one page
+(:func:`dashboard.services.customer_grid.grid_rows`) and :func:`rows_response` shapes it with
+the filtered total, so the grid knows where the table ends.
 When the filters change outside the grid, :data:`PURGE_JS` (a clientside callback) empties
 the grid's cache so it asks again.
 """
@@ -17,10 +17,9 @@ from datetime import date, datetime
 from typing import Any
 
 import dash_ag_grid as dag
-from sqlalchemy import Engine
+import pandas as pd
 
-from db.filters import Filters
-from db.queries import CUSTOMER_COLUMNS, count_customers, customer_page
+from db.columns import CUSTOMER_COLUMNS
 
 BLOCK_SIZE = 100
 MAX_BLOCK = 1000  # customer_page never returns more rows than this per request
@@ -127,34 +126,23 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def rows_response(
-    engine: Engine,
-    run_id: int,
-    filters: Filters,
-    request: Mapping[str, Any] | None,
-    columns: Sequence[str],
-) -> dict[str, Any]:
-    """The getRowsResponse for a getRowsRequest: one page of rows and the filtered total.
-
-    ``startRow``/``endRow`` are clamped to a page of at most MAX_BLOCK rows; the sort
-    follows the request (ties broken by row id, so pages never overlap).
-    """
+def page_bounds(request: Mapping[str, Any] | None) -> tuple[int, int]:
+    """(start, end) rows of a getRowsRequest, clamped to a page of at most MAX_BLOCK rows."""
     request = request or {}
     start = max(0, int(request.get("startRow") or 0))
     end = int(request.get("endRow") or start + BLOCK_SIZE)
-    end = max(start, min(end, start + MAX_BLOCK))
-    wanted = list(dict.fromkeys(["customer_id", *columns]))
-    page = customer_page(
-        engine,
-        run_id,
-        filters,
-        start,
-        end,
-        sort=sort_from_request(request, wanted),
-        columns=wanted,
-    )
+    return start, max(start, min(end, start + MAX_BLOCK))
+
+
+def wanted_columns(columns: Sequence[str]) -> list[str]:
+    """The grid's columns with ``customer_id`` first (rows are identified by it)."""
+    return list(dict.fromkeys(["customer_id", *columns]))
+
+
+def rows_response(page: pd.DataFrame, columns: Sequence[str], total: int) -> dict[str, Any]:
+    """The getRowsResponse: the page's rows as JSON-friendly dicts and the filtered total."""
     rows = [
-        {column: _cell(value) for column, value in zip(wanted, record, strict=True)}
+        {column: _cell(value) for column, value in zip(columns, record, strict=True)}
         for record in page.itertuples(index=False, name=None)
     ]
-    return {"rowData": rows, "rowCount": count_customers(engine, run_id, filters)}
+    return {"rowData": rows, "rowCount": total}

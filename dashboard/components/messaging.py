@@ -10,8 +10,8 @@ import dash_ag_grid as dag
 import pandas as pd
 
 from dashboard.analytics.messaging import CHANNELS, DEFAULT_STRATEGIES
-from dashboard.services.exports import neutralise_frame
-from db.queries import EDITABLE_MESSAGING_COLUMNS
+from dashboard.components.csv_export import neutralise_frame
+from db.columns import EDITABLE_MESSAGING_COLUMNS
 
 CHANNEL_CHOICES: tuple[str, ...] = (*CHANNELS, "SMS")
 KIND_LABELS = {"rule": "Rule", "rfm": "RFM"}

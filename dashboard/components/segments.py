@@ -22,13 +22,13 @@ from dashboard.analytics.features import ENGAGEMENT_LEVELS
 from dashboard.analytics.rfm import RFM_SEGMENT_ORDER, rfm_segment
 from dashboard.analytics.segments import DORMANT_AFTER_DAYS, RISKY_AFTER_DAYS, SEGMENT_ORDER
 from dashboard.components import formatting
+from dashboard.components.csv_export import neutralise_frame
 from dashboard.components.figures import (
     ALL_SEGMENT_COLORS,
     SEGMENT_COLORS,
     base_layout,
     empty_figure,
 )
-from dashboard.services.exports import neutralise_frame
 
 NOT_IN_DATA = "not in this data set"
 ENGAGEMENT_COLORS = {"Low": "#cfd8dc", "Medium": "#78909c", "High": "#37474f"}

@@ -16,13 +16,13 @@ from dash.exceptions import PreventUpdate
 from dashboard import ids
 from dashboard.components import campaigns as ui
 from dashboard.components.common import empty_state, loading, page_title, section
+from dashboard.components.csv_export import export_filename, neutralise_frame
 from dashboard.services.campaigns import (
     CampaignError,
     create_campaign,
     get_campaign,
     list_campaigns,
 )
-from dashboard.services.exports import export_filename, neutralise_frame
 from dashboard.services.measure import MeasureError, measure_campaign
 from dashboard.web import auth, context, downloads
 from db.queries import list_datasets

@@ -23,12 +23,11 @@ from dashboard.components.data import (
     rejected_csv,
     upload_summary,
 )
-from dashboard.services.reanalysis import MAX_K, MIN_K, run_reanalysis
-from dashboard.services.uploads import MB, run_upload
+from dashboard.services.analysis import MAX_K, MIN_K, run_reanalysis_job
+from dashboard.services.uploads import MB, run_upload_job
 from dashboard.shell import search_from_view, view_from_search
 from dashboard.web import auth, context
 from db.queries import delete_dataset, list_datasets, rejected_rows
-from db.session import make_engine
 
 dash.register_page(__name__, path="/data", name="Data", order=6, title="Data")
 
@@ -284,39 +283,27 @@ def load_file(set_progress, contents, _reload, filename, name, date_order, map_t
     if not contents:
         raise PreventUpdate
     settings = context.settings()
-    engine = make_engine(settings.database_url)
-    try:
-        summary = run_upload(
-            engine,
-            contents,
-            filename,
-            max_bytes=settings.max_upload_bytes,
-            name=name,
-            date_order=date_order or "auto",
-            map_text=map_text,
-            chunk_rows=settings.ingest_chunk_rows,
-            on_progress=lambda text: set_progress(text),
-        )
-    finally:
-        engine.dispose()
+    summary = run_upload_job(
+        settings.database_url,
+        contents,
+        filename,
+        max_bytes=settings.max_upload_bytes,
+        name=name,
+        date_order=date_order or "auto",
+        map_text=map_text,
+        chunk_rows=settings.ingest_chunk_rows,
+        on_progress=lambda text: set_progress(text),
+        actor=context.actor(),
+    )
     set_progress("")
     return summary
 
 
 @callback(Output(SUMMARY, "children"), Input(RESULT_STORE, "data"), prevent_initial_call=True)
 def show_summary(summary):
-    """Show the upload's result, and put it on the audit trail (the job itself runs in a
-    worker process without the user's request)."""
+    """Show the upload's result (the job has audited it)."""
     if not summary:
         return None
-    context.record(
-        "upload",
-        {
-            key: summary.get(key)
-            for key in ("file", "dataset_id", "rows_loaded", "rows_rejected", "already_loaded")
-        },
-        "ok" if summary.get("ok") else "refused",
-    )
     return upload_summary(summary, SUMMARY_IDS)
 
 
@@ -357,11 +344,9 @@ def reanalyse(clicks, selected, as_of_text, k_value):
     if not clicks:
         raise PreventUpdate
     dataset_id = selected[0].get("id") if selected else None
-    engine = make_engine(context.settings().database_url)
-    try:
-        return run_reanalysis(engine, dataset_id, as_of_text, k_value)
-    finally:
-        engine.dispose()
+    return run_reanalysis_job(
+        context.settings().database_url, dataset_id, as_of_text, k_value, context.actor()
+    )
 
 
 @callback(
@@ -370,11 +355,9 @@ def reanalyse(clicks, selected, as_of_text, k_value):
     prevent_initial_call=True,
 )
 def show_reanalysis(summary):
-    """Say what the new analysis found, and put it on the audit trail."""
+    """Say what the new analysis found (the job has audited it)."""
     if not summary:
         raise PreventUpdate
-    detail = {key: summary.get(key) for key in ("dataset_id", "run_id", "as_of", "k")}
-    context.record("analyze", detail, "ok" if summary.get("ok") else "refused")
     return html.Span(
         summary.get("message", ""),
         id=f"{REANALYSIS_MESSAGE}-text",

@@ -11,10 +11,10 @@ from dashboard import ids
 from dashboard.components import discounts as budget_ui
 from dashboard.components import formatting
 from dashboard.components.common import empty_state, kpi_card, loading, section
-from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid, rows_response
+from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid
+from dashboard.services.customer_grid import grid_rows
 from dashboard.web import context, downloads
-from db.budget import budget_cells
-from db.queries import count_customers
+from db.queries import budget_cells, count_customers
 
 dash.register_page(__name__, path="/discounts", name="Discounts", order=4, title="Discounts")
 
@@ -134,7 +134,7 @@ def fetch_rows(request, store):
     view = context.resolve_view(store)
     if view.run is None or not request:
         return {"rowData": [], "rowCount": 0}
-    return rows_response(
+    return grid_rows(
         context.engine(), view.run.run_id, view.filters.with_targets_only(), request, FIELDS
     )
 

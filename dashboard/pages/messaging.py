@@ -8,6 +8,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
+from dashboard.components.csv_export import export_filename
 from dashboard.components.messaging import (
     edits_from_event,
     saved_text,
@@ -15,7 +16,6 @@ from dashboard.components.messaging import (
     strategy_grid,
     strategy_rows,
 )
-from dashboard.services.exports import export_filename
 from dashboard.web import auth, context
 from db.queries import aggregate, messaging_strategies, update_messaging
 

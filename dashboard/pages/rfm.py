@@ -9,6 +9,7 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
+from dashboard.components.csv_export import export_filename
 from dashboard.components.figures import empty_figure, segment_treemap
 from dashboard.components.segments import (
     RFM_SEGMENT_RULES,
@@ -18,7 +19,6 @@ from dashboard.components.segments import (
     rfm_explanation,
     rfm_heatmap,
 )
-from dashboard.services.exports import export_filename
 from dashboard.web import context
 from db.queries import aggregate
 

@@ -7,15 +7,13 @@ an admin may also manage users and delete data sets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from db.models import User
+from db import accounts as store
+from db.accounts import Account
 
 ROLES = ("viewer", "analyst", "admin")
 MIN_PASSWORD_LENGTH = 10
@@ -27,15 +25,6 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 
 class AccountError(ValueError):
     """A request about accounts that cannot be done, in words for the user."""
-
-
-@dataclass(frozen=True)
-class Account:
-    username: str
-    role: str
-    disabled: bool
-    locked_until: datetime | None
-    last_sign_in_at: datetime | None
 
 
 def role_allows(role: str | None, needed: str) -> bool:
@@ -67,38 +56,17 @@ def add_user(engine: Engine, username: str, password: str, role: str) -> None:
     _check_role(role)
     _check_password(password)
     try:
-        with engine.begin() as connection:
-            connection.execute(
-                User.__table__.insert(),
-                {
-                    "username": name,
-                    "password_hash": generate_password_hash(password),
-                    "role": role,
-                    "disabled": False,
-                    "failed_attempts": 0,
-                    "created_at": datetime.now(UTC),
-                },
-            )
-    except IntegrityError as error:
+        store.insert_user(engine, name, generate_password_hash(password), role, datetime.now(UTC))
+    except store.DuplicateUser as error:
         raise AccountError(f"user {name!r} already exists") from error
 
 
 def list_users(engine: Engine) -> list[Account]:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(
-                User.username, User.role, User.disabled, User.locked_until, User.last_sign_in_at
-            ).order_by(User.username)
-        ).all()
-    return [Account(*row) for row in rows]
+    return store.list_accounts(engine)
 
 
 def _update(engine: Engine, username: str, **values: object) -> None:
-    with engine.begin() as connection:
-        changed = connection.execute(
-            update(User).where(User.username == username).values(**values)
-        ).rowcount
-    if changed != 1:
+    if not store.update_user(engine, username, **values):
         raise AccountError(f"no user {username!r}")
 
 
@@ -123,13 +91,7 @@ def reset_password(engine: Engine, username: str, password: str) -> None:
 
 
 def find_account(engine: Engine, username: str) -> Account | None:
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(
-                User.username, User.role, User.disabled, User.locked_until, User.last_sign_in_at
-            ).where(User.username == username)
-        ).first()
-    return None if row is None else Account(*row)
+    return store.find_account(engine, username)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -144,10 +106,7 @@ def authenticate(
     """(account, "ok") on success; else (None, reason) with reason "invalid", "locked" or
     "disabled". Five failures in a row lock the account for 15 minutes."""
     now = now or datetime.now(UTC)
-    with Session(engine) as session, session.begin():
-        user = session.scalars(
-            select(User).where(User.username == username.strip()).with_for_update()
-        ).first()
+    with store.user_for_update(engine, username.strip()) as user:
         if user is None:
             check_password_hash(_DUMMY_HASH, password)
             return None, "invalid"

@@ -1,83 +1,49 @@
-"""The analysis job: read one data set, run every analytics step, write all results at once.
+"""Analysis runs: read one data set, run every analytics step, store all results at once.
 
-This is the only analytics module that touches the database. The run row, the customer
-results, the summaries, the clusters and the filter cube are written in one transaction,
-which also removes the data set's previous runs: readers see the old results or the new
-ones, never a mix, and a failure leaves the previous run in place.
+The use case behind ``python -m dashboard analyze``, the upload job, the Data page's
+"Analyse again" and start-up: :func:`analyze_dataset` reads through :mod:`db.results`, computes
+with the pure :mod:`dashboard.analytics`, and writes one complete run in one transaction.
+:func:`run_reanalysis` is the same for the Data page's form, with its text checked here, so a
+bad date or k is a sentence, never a stack trace, and the previous results stay untouched.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, insert, select, text, update
+from sqlalchemy import Engine
 
 from dashboard.analytics.analysis import AnalysisResult, analyze_customers
+from dashboard.analytics.cube import build_cube
 from dashboard.analytics.discounts import (
     DEFAULT_CAMPAIGN_SEED,
     DEFAULT_CONTROL_SHARE,
     DEFAULT_DISCOUNT_TABLE,
     DiscountTable,
 )
-from db.bulk import insert_frame
-from db.models import (
-    AnalysisRun,
-    ClusterAgreement,
-    ClusterCentroid,
-    ClusterSweep,
-    Dataset,
-    SegmentSummary,
-)
-from db.queries import CUSTOMER_COLUMNS, SAMPLE_COLUMNS, SAMPLE_POOL
+from db import audit, results
+from db.audit import Actor
+from db.queries import SAMPLE_POOL
+from db.session import make_engine
 
-INPUT_COLUMNS = (
-    "customer_id",
-    "name",
-    "gender",
-    "age",
-    "country",
-    "plan",
-    "last_login",
-    "watch_time_hours",
-    "visit_frequency",
-    "monthly_revenue",
-)
-# customer_results: the run, every column the dashboard shows and exports, the sample order.
-RESULT_COLUMNS = ("run_id", *CUSTOMER_COLUMNS, "sample_rank")
-CUBE_DIMENSIONS = (
-    "gender",
-    "country",
-    "plan",
-    "segment",
-    "engagement_level",
-    "rfm_segment",
-    "r_score",
-    "fm_score",
-    "cluster",
-    "discount_target",
-    "control_group",
-    "discount_pct",
-)
-CUBE_COLUMNS = (
-    "run_id",
-    *CUBE_DIMENSIONS,
-    "customers",
-    "watch_time_hours_sum",
-    "days_since_last_login_sum",
-    "visit_frequency_sum",
-    "visit_frequency_count",
-    "monthly_revenue_sum",
-    "monthly_revenue_count",
-)
-WRITE_BATCH = 100_000
+log = logging.getLogger(__name__)
+
+# The k the Clusters page's sweep shows, so the chosen k can always be compared there.
+MIN_K, MAX_K = 2, 8
 
 
 class AnalysisError(Exception):
     """An analysis that cannot run, with a message for the user."""
+
+
+class ReanalysisError(ValueError):
+    """A form value that cannot be used, in words for the user."""
 
 
 @dataclass(frozen=True)
@@ -130,44 +96,21 @@ class RunSummary:
         )
 
 
-def latest_dataset_id(engine: Engine) -> int | None:
-    with engine.connect() as connection:
-        return connection.execute(select(Dataset.id).order_by(Dataset.id.desc()).limit(1)).scalar()
-
-
-def read_customers(connection: Connection, dataset_id: int) -> pd.DataFrame:
-    """The data set's customers as the analytics functions expect them."""
-    result = connection.execute(
-        text(f"SELECT {', '.join(INPUT_COLUMNS)} FROM customers WHERE dataset_id = :d ORDER BY id"),
-        {"d": dataset_id},
-    )
-    # Plain tuples: building a frame from Row objects is several times slower.
-    frame = pd.DataFrame([tuple(row) for row in result], columns=list(INPUT_COLUMNS))
-    frame["last_login"] = pd.to_datetime(frame["last_login"])
-    for column in ("watch_time_hours", "visit_frequency", "monthly_revenue"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    frame["age"] = pd.to_numeric(frame["age"], errors="coerce").astype("Int64")
-    return frame
-
-
 def analyze_dataset(
     engine: Engine, dataset_id: int | None = None, parameters: AnalysisParameters | None = None
 ) -> RunSummary:
     """Analyse a data set (the newest when ``dataset_id`` is None) and replace its results."""
     parameters = parameters or AnalysisParameters()
-    dataset_id = dataset_id if dataset_id is not None else latest_dataset_id(engine)
+    dataset_id = dataset_id if dataset_id is not None else results.latest_dataset_id(engine)
     if dataset_id is None:
         raise AnalysisError("No data set loaded yet: ingest a CSV first.")
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    with engine.connect() as connection:
-        dataset_as_of = connection.execute(
-            select(Dataset.as_of_date).where(Dataset.id == dataset_id)
-        ).scalar()
-        if dataset_as_of is None:
-            raise AnalysisError(f"There is no data set {dataset_id}.")
-        frame = read_customers(connection, dataset_id)
+    dataset_as_of = results.dataset_as_of(engine, dataset_id)
+    if dataset_as_of is None:
+        raise AnalysisError(f"There is no data set {dataset_id}.")
+    frame = results.read_customers(engine, dataset_id)
     seconds["read"] = time.perf_counter() - started
     if frame.empty:
         raise AnalysisError(f"Data set {dataset_id} has no customers.")
@@ -192,7 +135,7 @@ def analyze_dataset(
     seconds.update({f"compute.{step}": value for step, value in result.step_seconds.items()})
 
     started = time.perf_counter()
-    run_id = _write_run(engine, dataset_id, parameters, result, started_at)
+    run_id = results.write_run(engine, dataset_id, run_tables(parameters, result, started_at))
     seconds["write"] = time.perf_counter() - started
     clusters = result.clusters
     return RunSummary(
@@ -208,114 +151,33 @@ def analyze_dataset(
     )
 
 
-def _write_run(
-    engine: Engine,
-    dataset_id: int,
-    parameters: AnalysisParameters,
-    result: AnalysisResult,
-    started_at: datetime,
-) -> int:
+def run_tables(
+    parameters: AnalysisParameters, result: AnalysisResult, started_at: datetime
+) -> results.RunTables:
+    """The rows and frames one run stores, from the analysis result (no database here)."""
     customers = result.customers
     clusters = result.clusters
-    revenue_available = bool(customers["monthly_revenue"].notna().any())
-    with engine.begin() as connection:
-        run_id = connection.execute(
-            insert(AnalysisRun).returning(AnalysisRun.id),
+    run = {
+        "parameters": parameters.as_json(),
+        "thresholds": result.thresholds,
+        "as_of_date": result.as_of,
+        "started_at": started_at,
+        "customer_count": len(customers),
+        "target_count": int(customers["discount_target"].sum()),
+        "k_used": clusters.k,
+        "adjusted_rand_index": clusters.adjusted_rand_index,
+        "silhouette": clusters.silhouette,
+        "frequency_available": bool(result.flags["frequency_available"]),
+        "revenue_available": bool(customers["monthly_revenue"].notna().any()),
+    }
+    return results.RunTables(
+        run=run,
+        customers=_customer_rows(customers, parameters.random_state),
+        sample_pool=parameters.sample_pool,
+        summaries=_summary_rows("rule", result.segment_summary)
+        + _summary_rows("rfm", result.rfm_summary),
+        centroids=[
             {
-                "dataset_id": dataset_id,
-                "status": "running",
-                "parameters": parameters.as_json(),
-                "thresholds": result.thresholds,
-                "as_of_date": result.as_of,
-                "started_at": started_at,
-                "customer_count": len(customers),
-                "target_count": int(customers["discount_target"].sum()),
-                "k_used": clusters.k,
-                "adjusted_rand_index": clusters.adjusted_rand_index,
-                "silhouette": clusters.silhouette,
-                "frequency_available": bool(result.flags["frequency_available"]),
-                "revenue_available": revenue_available,
-            },
-        ).scalar_one()
-        _write_customer_results(connection, run_id, customers, parameters)
-        _write_summaries(connection, run_id, result)
-        _write_clusters(connection, run_id, result)
-        insert_frame(connection, "filter_cube", build_cube(run_id, customers))
-        connection.execute(
-            delete(AnalysisRun).where(
-                AnalysisRun.dataset_id == dataset_id, AnalysisRun.id != run_id
-            )
-        )
-        connection.execute(
-            update(AnalysisRun)
-            .where(AnalysisRun.id == run_id)
-            .values(status="complete", finished_at=datetime.now(UTC))
-        )
-        if connection.dialect.name == "postgresql":
-            # Fresh statistics, so the planner reads pages and samples through the indexes
-            # instead of sorting a million freshly copied rows.
-            connection.execute(text("ANALYZE customer_results, filter_cube, sample_pool"))
-    return run_id
-
-
-def _write_customer_results(
-    connection: Connection, run_id: int, customers: pd.DataFrame, parameters: AnalysisParameters
-) -> None:
-    frame = customers.copy()
-    frame["run_id"] = run_id
-    random = np.random.default_rng(parameters.random_state)
-    frame["sample_rank"] = random.permutation(len(frame))
-    frame["last_login"] = frame["last_login"].dt.strftime("%Y-%m-%d")
-    frame["cluster_name"] = frame["cluster_name"].astype(str)
-    frame["discount_target"] = frame["discount_target"].astype(bool)
-    frame["control_group"] = frame["control_group"].astype(bool)
-    frame = frame[list(RESULT_COLUMNS)]
-    for start in range(0, len(frame), WRITE_BATCH):
-        insert_frame(connection, "customer_results", frame.iloc[start : start + WRITE_BATCH])
-    # Written in sample order, so a sample is one short contiguous read (see SamplePoolRow).
-    pool = frame.loc[frame["sample_rank"] < parameters.sample_pool, list(SAMPLE_COLUMNS)]
-    insert_frame(connection, "sample_pool", pool.sort_values("sample_rank"))
-
-
-def _summary_rows(run_id: int, kind: str, summary: pd.DataFrame) -> list[dict[str, object]]:
-    rows = []
-    for position, record in enumerate(summary.to_dict("records")):
-        rows.append(
-            {
-                "run_id": run_id,
-                "kind": kind,
-                "segment": record["segment"],
-                "position": position,
-                "customers": int(record["count"]),
-                "share": _float(record["share"]) or 0.0,
-                "avg_days_since_last_login": _float(record["avg_days_since_last_login"]),
-                "avg_visit_frequency": _float(record["avg_visit_frequency"]),
-                "avg_watch_time_hours": _float(record["avg_watch_time_hours"]),
-                "avg_monthly_revenue": _float(record["avg_monthly_revenue"]),
-            }
-        )
-    return rows
-
-
-def _float(value: object) -> float | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
-        return None
-    return float(value)
-
-
-def _write_summaries(connection: Connection, run_id: int, result: AnalysisResult) -> None:
-    rows = _summary_rows(run_id, "rule", result.segment_summary)
-    rows += _summary_rows(run_id, "rfm", result.rfm_summary)
-    connection.execute(insert(SegmentSummary), rows)
-
-
-def _write_clusters(connection: Connection, run_id: int, result: AnalysisResult) -> None:
-    clusters = result.clusters
-    connection.execute(
-        insert(ClusterCentroid),
-        [
-            {
-                "run_id": run_id,
                 "cluster": int(row["cluster"]),
                 "name": str(row["name"]),
                 "watch_time_hours": float(row["watch_time_hours"]),
@@ -324,62 +186,140 @@ def _write_clusters(connection: Connection, run_id: int, result: AnalysisResult)
             }
             for row in clusters.centroids.to_dict("records")
         ],
+        sweep=[
+            {
+                "k": int(row["k"]),
+                "inertia": float(row["inertia"]),
+                "silhouette": _float(row["silhouette"]),
+            }
+            for row in clusters.sweep.to_dict("records")
+        ],
+        agreement=[]
+        if clusters.contingency is None
+        else [
+            {
+                "cluster": int(row["cluster"]),
+                "segment": str(row["segment"]),
+                "customers": int(row["count"]),
+            }
+            for row in clusters.contingency.to_dict("records")
+        ],
+        cube=build_cube(customers),
     )
-    if not clusters.sweep.empty:
-        connection.execute(
-            insert(ClusterSweep),
-            [
-                {
-                    "run_id": run_id,
-                    "k": int(row["k"]),
-                    "inertia": float(row["inertia"]),
-                    "silhouette": _float(row["silhouette"]),
-                }
-                for row in clusters.sweep.to_dict("records")
-            ],
-        )
-    if clusters.contingency is not None and not clusters.contingency.empty:
-        connection.execute(
-            insert(ClusterAgreement),
-            [
-                {
-                    "run_id": run_id,
-                    "cluster": int(row["cluster"]),
-                    "segment": str(row["segment"]),
-                    "customers": int(row["count"]),
-                }
-                for row in clusters.contingency.to_dict("records")
-            ],
-        )
 
 
-def build_cube(run_id: int, customers: pd.DataFrame) -> pd.DataFrame:
-    """Counts and sums per combination of filter dimensions that occurs in the data."""
-    frame = pd.DataFrame(
-        {
-            dimension: customers[dimension].astype(object).where(customers[dimension].notna(), None)
-            if dimension in ("country", "plan", "discount_pct")
-            else customers[dimension]
-            for dimension in CUBE_DIMENSIONS
-        }
-    )
+def _customer_rows(customers: pd.DataFrame, random_state: int) -> pd.DataFrame:
+    """customer_results' columns, with a seeded random ``sample_rank`` for the dot charts."""
+    frame = customers.copy()
+    frame["sample_rank"] = np.random.default_rng(random_state).permutation(len(frame))
+    frame["last_login"] = frame["last_login"].dt.strftime("%Y-%m-%d")
+    frame["cluster_name"] = frame["cluster_name"].astype(str)
     frame["discount_target"] = frame["discount_target"].astype(bool)
     frame["control_group"] = frame["control_group"].astype(bool)
-    for dimension in ("gender", "segment", "engagement_level", "rfm_segment"):
-        frame[dimension] = frame[dimension].astype(str)
-    frame["customers"] = 1
-    frame["watch_time_hours_sum"] = customers["watch_time_hours"].astype("float64")
-    frame["days_since_last_login_sum"] = customers["days_since_last_login"].astype("float64")
-    visits = customers["visit_frequency"].astype("float64")
-    frame["visit_frequency_sum"] = visits.fillna(0.0)
-    frame["visit_frequency_count"] = visits.notna().astype("int64")
-    revenue = customers["monthly_revenue"].astype("float64")
-    frame["monthly_revenue_sum"] = revenue.fillna(0.0)
-    frame["monthly_revenue_count"] = revenue.notna().astype("int64")
-    cube = (
-        frame.groupby(list(CUBE_DIMENSIONS), dropna=False, observed=True, sort=True)
-        .sum()
-        .reset_index()
-    )
-    cube.insert(0, "run_id", run_id)
-    return cube[list(CUBE_COLUMNS)]
+    return frame[[column for column in results.RESULT_COLUMNS if column != "run_id"]]
+
+
+def _summary_rows(kind: str, summary: pd.DataFrame) -> list[dict[str, object]]:
+    return [
+        {
+            "kind": kind,
+            "segment": record["segment"],
+            "position": position,
+            "customers": int(record["count"]),
+            "share": _float(record["share"]) or 0.0,
+            "avg_days_since_last_login": _float(record["avg_days_since_last_login"]),
+            "avg_visit_frequency": _float(record["avg_visit_frequency"]),
+            "avg_watch_time_hours": _float(record["avg_watch_time_hours"]),
+            "avg_monthly_revenue": _float(record["avg_monthly_revenue"]),
+        }
+        for position, record in enumerate(summary.to_dict("records"))
+    ]
+
+
+def _float(value: object) -> float | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
+        return None
+    return float(value)
+
+
+def parse_parameters(as_of_text: str | None, k_value: object) -> AnalysisParameters:
+    """The analysis parameters from the form: an optional YYYY-MM-DD date and k."""
+    text = (as_of_text or "").strip()
+    try:
+        as_of = date.fromisoformat(text) if text else None
+    except ValueError:
+        raise ReanalysisError(
+            f"The as-of date must look like 2025-06-30, not {text[:40]!r}."
+        ) from None
+    try:
+        k = int(str(k_value).strip())
+    except ValueError:
+        raise ReanalysisError(
+            f"The number of clusters must be a whole number from {MIN_K} to {MAX_K}."
+        ) from None
+    if not MIN_K <= k <= MAX_K:
+        raise ReanalysisError(f"The number of clusters must be from {MIN_K} to {MAX_K}, not {k}.")
+    return AnalysisParameters(as_of=as_of, k=k)
+
+
+def run_reanalysis(
+    engine: Engine,
+    dataset_id: int | None,
+    as_of_text: str | None,
+    k_value: object,
+    actor: Actor = audit.COMMAND_LINE,
+) -> dict[str, Any]:
+    """Analyse ``dataset_id`` again; a summary dict for the screen, audited for ``actor``.
+
+    ``{"ok": False, "message": ...}`` when nothing changed, else ``ok``, ``dataset_id``,
+    ``run_id``, ``as_of``, ``k``, ``customers``, ``targets`` and ``message``. The audit row is
+    written here, by the job, whether or not a browser comes back for the answer.
+    """
+    summary = _reanalyse(engine, dataset_id, as_of_text, k_value)
+    detail = {key: summary.get(key) for key in ("dataset_id", "run_id", "as_of", "k")}
+    audit.record_for(engine, actor, "analyze", "ok" if summary["ok"] else "refused", detail)
+    return summary
+
+
+def run_reanalysis_job(
+    database_url: str,
+    dataset_id: int | None,
+    as_of_text: str | None,
+    k_value: object,
+    actor: Actor = audit.COMMAND_LINE,
+) -> dict[str, Any]:
+    """:func:`run_reanalysis` in a background worker, with its own connection pool."""
+    engine = make_engine(database_url)
+    try:
+        return run_reanalysis(engine, dataset_id, as_of_text, k_value, actor)
+    finally:
+        engine.dispose()
+
+
+def _reanalyse(
+    engine: Engine, dataset_id: int | None, as_of_text: str | None, k_value: object
+) -> dict[str, Any]:
+    if dataset_id is None:
+        return {"ok": False, "message": "Select a data set in the table first."}
+    try:
+        parameters = parse_parameters(as_of_text, k_value)
+        run = analyze_dataset(engine, int(dataset_id), parameters)
+    except (ReanalysisError, AnalysisError) as error:
+        return {"ok": False, "dataset_id": int(dataset_id), "message": str(error)}
+    except Exception:  # the user sees a plain message; the details go to the server log
+        log.exception("re-analysis of data set %s failed", dataset_id)
+        return {
+            "ok": False,
+            "dataset_id": int(dataset_id),
+            "message": "The analysis failed unexpectedly; the previous results are kept.",
+        }
+    return {
+        "ok": True,
+        "dataset_id": run.dataset_id,
+        "run_id": run.run_id,
+        "as_of": run.as_of.isoformat(),
+        "k": run.k_used,
+        "customers": run.customers,
+        "targets": run.targets,
+        "message": run.describe(),
+    }

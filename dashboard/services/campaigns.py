@@ -11,54 +11,22 @@ run) cannot change a campaign, and deleting the data set only sets ``dataset_id`
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import IO, Any
 
 import pandas as pd
-from sqlalchemy import (
-    ColumnElement,
-    Engine,
-    and_,
-    case,
-    false,
-    func,
-    insert,
-    literal,
-    or_,
-    select,
-    true,
-    update,
-)
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
-from dashboard.services.exports import PIECE_ROWS, csv_chunks, neutralise_frame, write_chunks
-from db.filters import NULL_TOKEN, Filters
-from db.models import AnalysisRun, Campaign, CampaignMember, CustomerResult, Dataset
-from db.queries import stream_frames
+from dashboard.components.csv_export import csv_chunks, neutralise_frame, write_chunks
+from dashboard.services.exports import PIECE_ROWS
+from db import campaigns as store
+from db.campaigns import FROZEN_COLUMNS, iter_members
+from db.filters import Filters
 
 MAX_NAME_LENGTH = 200
-# Values copied from the run's customer_results into campaign_members, same names both sides.
-FROZEN_COLUMNS = (
-    "customer_id",
-    "gender",
-    "country",
-    "plan",
-    "segment",
-    "rfm_segment",
-    "engagement_level",
-    "last_login",
-    "days_since_last_login",
-    "watch_time_hours",
-    "visit_frequency",
-    "monthly_revenue",
-    "target_reason",
-    "discount_pct",
-    "control_group",
-)
-EXPORT_COLUMNS = FROZEN_COLUMNS
-FILTER_DIMENSIONS = ("gender", "segment", "rfm_segment", "country", "plan")
+EXPORT_COLUMNS = FROZEN_COLUMNS  # the columns of iter_members' chunks, in CSV order
 
 
 class CampaignError(Exception):
@@ -127,86 +95,37 @@ def create_campaign(
     if len(name) > MAX_NAME_LENGTH:
         raise CampaignError(f"A campaign name is at most {MAX_NAME_LENGTH} characters long.")
     try:
-        with engine.begin() as connection:
-            dataset = connection.execute(
-                select(Dataset.id, Dataset.name).where(Dataset.id == dataset_id)
-            ).first()
-            if dataset is None:
-                raise CampaignError(f"There is no data set {dataset_id}.")
-            taken = connection.execute(select(Campaign.id).where(Campaign.name == name)).scalar()
-            if taken is not None:
-                raise CampaignError(f"A campaign named {name!r} already exists (id {taken}).")
-            run = connection.execute(
-                select(AnalysisRun)
-                .where(AnalysisRun.dataset_id == dataset_id, AnalysisRun.status == "complete")
-                .order_by(AnalysisRun.id.desc())
-                .limit(1)
-            ).first()  # a Row with the run's columns
-            if run is None:
-                raise CampaignError(
-                    f"Data set {dataset_id} has not been analysed yet "
-                    f"(run: python -m dashboard analyze --dataset {dataset_id})."
-                )
-            if run.target_count == 0:
-                raise CampaignError(f"Data set {dataset_id} has no discount targets.")
-            parameters = dict(run.parameters or {})
-            campaign_id = connection.execute(
-                insert(Campaign).returning(Campaign.id),
-                {
-                    "name": name,
-                    "dataset_id": dataset_id,
-                    "dataset_name": dataset.name,
-                    "source_run_id": run.id,
-                    "baseline_as_of": run.as_of_date,
-                    "created_at": datetime.now(UTC),
-                    "created_by": created_by,
-                    "campaign_seed": str(parameters.get("campaign_seed", "")),
-                    "control_share": float(parameters.get("control_share", 0.0)),
-                    "discount_table": list(parameters.get("discount_table", [])),
-                    "member_count": 0,
-                    "control_count": 0,
-                },
-            ).scalar_one()
-            results = CustomerResult.__table__
-            connection.execute(
-                insert(CampaignMember).from_select(
-                    ["campaign_id", *FROZEN_COLUMNS],
-                    select(literal(campaign_id), *[results.c[column] for column in FROZEN_COLUMNS])
-                    .where(results.c.run_id == run.id, results.c.discount_target.is_(true()))
-                    .order_by(results.c.id),
-                )
-            )
-            members, control = connection.execute(
-                select(
-                    func.count(),
-                    func.coalesce(
-                        func.sum(case((CampaignMember.control_group.is_(true()), 1), else_=0)), 0
-                    ),
-                ).where(CampaignMember.campaign_id == campaign_id)
-            ).one()
-            if members != run.target_count:
-                # The run was replaced between reading it and copying it: start again.
-                raise CampaignError(
-                    f"Data set {dataset_id} was re-analysed while the campaign was being "
-                    "created; nothing was saved, please try again."
-                )
-            connection.execute(
-                update(Campaign)
-                .where(Campaign.id == campaign_id)
-                .values(member_count=int(members), control_count=int(control))
-            )
-    except IntegrityError as error:
-        raise CampaignError(f"A campaign named {name!r} already exists.") from error
+        campaign_id = store.insert_campaign(engine, name, dataset_id, created_by)
+    except store.CampaignRefused as error:
+        # Chained to the database's IntegrityError when that was the cause, else to nothing.
+        raise CampaignError(_refusal(error, name, dataset_id)) from error.__cause__
     return get_campaign(engine, campaign_id)
+
+
+def _refusal(error: store.CampaignRefused, name: str, dataset_id: int) -> str:
+    """The user's message for a campaign the database layer did not write."""
+    if error.reason == store.NO_DATASET:
+        return f"There is no data set {dataset_id}."
+    if error.reason == store.NAME_TAKEN:
+        taken = "" if error.campaign_id is None else f" (id {error.campaign_id})"
+        return f"A campaign named {name!r} already exists{taken}."
+    if error.reason == store.NOT_ANALYSED:
+        return (
+            f"Data set {dataset_id} has not been analysed yet "
+            f"(run: python -m dashboard analyze --dataset {dataset_id})."
+        )
+    if error.reason == store.NO_TARGETS:
+        return f"Data set {dataset_id} has no discount targets."
+    return (
+        f"Data set {dataset_id} was re-analysed while the campaign was being "
+        "created; nothing was saved, please try again."
+    )
 
 
 def get_campaign(engine: Engine, reference: int | str) -> CampaignInfo:
     """A campaign by exact name, else by id; CampaignError when there is none."""
     text = str(reference).strip()
-    with engine.connect() as connection:
-        row = connection.execute(select(Campaign).where(Campaign.name == text)).first()
-        if row is None and text.isdigit():
-            row = connection.execute(select(Campaign).where(Campaign.id == int(text))).first()
+    row = store.find_campaign(engine, text)
     if row is None:
         raise CampaignError(
             f"There is no campaign {text!r} (list them with: python -m dashboard campaign list)."
@@ -216,35 +135,7 @@ def get_campaign(engine: Engine, reference: int | str) -> CampaignInfo:
 
 def list_campaigns(engine: Engine) -> pd.DataFrame:
     """Every campaign, newest first: id, name, data set, as-of, targets, treated, control, when."""
-    query = select(
-        Campaign.id,
-        Campaign.name,
-        Campaign.dataset_id,
-        Campaign.dataset_name,
-        Campaign.baseline_as_of.label("as_of"),
-        Campaign.member_count.label("targets"),
-        (Campaign.member_count - Campaign.control_count).label("treated"),
-        Campaign.control_count.label("control"),
-        Campaign.created_at,
-        Campaign.created_by,
-    ).order_by(Campaign.id.desc())
-    with engine.connect() as connection:
-        rows = connection.execute(query).all()
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "name",
-            "dataset_id",
-            "dataset_name",
-            "as_of",
-            "targets",
-            "treated",
-            "control",
-            "created_at",
-            "created_by",
-        ],
-    )
+    frame = store.campaign_rows(engine)
     frame["dataset_id"] = frame["dataset_id"].astype("Int64")
     frame["created_at"] = frame["created_at"].map(
         lambda value: value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
@@ -254,56 +145,7 @@ def list_campaigns(engine: Engine) -> pd.DataFrame:
 
 def campaign_filter_options(engine: Engine, campaign_id: int) -> dict[str, list[str]]:
     """The values each filter dimension takes among the campaign's members (None as NULL_TOKEN)."""
-    options: dict[str, list[str]] = {}
-    members = CampaignMember.__table__
-    with engine.connect() as connection:
-        for dimension in FILTER_DIMENSIONS:
-            values = connection.execute(
-                select(members.c[dimension]).where(members.c.campaign_id == campaign_id).distinct()
-            ).scalars()
-            options[dimension] = sorted(
-                NULL_TOKEN if value is None else str(value) for value in values
-            )
-    return options
-
-
-def member_conditions(campaign_id: int, filters: Filters) -> list[ColumnElement[bool]]:
-    """WHERE conditions for a campaign's members under the dashboard filters (baseline values).
-
-    ``targets_only`` is ignored: every member is a target.
-    """
-    members = CampaignMember.__table__
-    conditions: list[ColumnElement[bool]] = [members.c.campaign_id == campaign_id]
-    for name, values in filters.chosen().items():
-        column = members.c[name]
-        present = [value for value in values if value != NULL_TOKEN]
-        options = [column.in_(present)] if present else []
-        if NULL_TOKEN in values:
-            options.append(column.is_(None))
-        conditions.append(or_(*options))
-    if filters.customer_id:
-        conditions.append(members.c.customer_id == filters.customer_id)
-    return conditions
-
-
-def iter_members(
-    engine: Engine,
-    campaign_id: int,
-    control: bool | None = None,
-    filters: Filters | None = None,
-    chunk_rows: int = 50_000,
-) -> Iterator[pd.DataFrame]:
-    """The campaign's members (all, only control, or only treated) in chunks, in list order."""
-    members = CampaignMember.__table__
-    conditions = member_conditions(campaign_id, filters or Filters())
-    if control is not None:
-        conditions.append(members.c.control_group.is_(true() if control else false()))
-    query = (
-        select(*[members.c[column] for column in EXPORT_COLUMNS])
-        .where(and_(*conditions))
-        .order_by(members.c.id)
-    )
-    return stream_frames(engine, query, EXPORT_COLUMNS, chunk_rows)
+    return store.member_filter_options(engine, campaign_id)
 
 
 def _prepare(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -339,14 +181,4 @@ def members_csv_chunks(
 
 def treated_customer_ids(engine: Engine, campaign_id: int) -> list[str]:
     """The ids of the members who were sent the discount (everyone outside the control group)."""
-    with engine.connect() as connection:
-        return list(
-            connection.execute(
-                select(CampaignMember.customer_id)
-                .where(
-                    CampaignMember.campaign_id == campaign_id,
-                    CampaignMember.control_group.is_(false()),
-                )
-                .order_by(CampaignMember.id)
-            ).scalars()
-        )
+    return store.treated_ids(engine, campaign_id)

@@ -1,56 +1,23 @@
 """CSV exports of exactly the filtered customers, safe to open in a spreadsheet.
 
-The command line (``python -m dashboard export customers``) and every "Download CSV" button
-write through :func:`write_customers_csv`, so they produce the same columns and the same
-protection against spreadsheet formula injection.
+The command line (``python -m dashboard export customers``) and the streamed "Download CSV"
+links write through :func:`customers_csv_chunks`, so they produce the same columns and the
+same protection (:mod:`dashboard.components.csv_export`).
 """
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Generator, Iterable
+from collections.abc import Generator
 from datetime import date
 from typing import IO
 
 import pandas as pd
 from sqlalchemy import Engine
 
+from dashboard.components.csv_export import csv_chunks, neutralise_frame, write_chunks
+from db.columns import CUSTOMER_COLUMNS
 from db.filters import Filters
-from db.queries import CUSTOMER_COLUMNS, iter_customers
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, prefixed with ' to keep it text.
-
-    Numbers are left alone (a negative number is a number, not a formula).
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell of ``frame`` passed through :func:`neutralise`.
-
-    Columns holding only text are checked in one vectorised step (a Python call per cell
-    cost 1.7 s per million cells); mixed columns go cell by cell.
-    """
-    safe = frame.copy()
-    for column in safe.columns:
-        values = safe[column]
-        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
-            continue
-        if pd.api.types.infer_dtype(values, skipna=True) != "string":
-            safe[column] = values.map(neutralise)
-            continue
-        risky = values.str.startswith(FORMULA_PREFIXES, na=False)
-        if risky.any():
-            safe[column] = values.where(~risky, "'" + values)
-    return safe
+from db.queries import iter_customers
 
 
 def _prepare(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -61,39 +28,6 @@ def _prepare(chunk: pd.DataFrame) -> pd.DataFrame:
         lambda value: value.isoformat() if isinstance(value, date) else value, na_action="ignore"
     )
     return neutralise_frame(chunk)
-
-
-def csv_chunks(
-    frames: Iterable[pd.DataFrame], columns: Iterable[str]
-) -> Generator[tuple[str, int], None, None]:
-    """(CSV text, data rows in it) per frame: the header once, then the rows.
-
-    A stream of small pieces, so a big export never sits in memory whole.
-    """
-    columns = list(columns)
-    header = True
-    for frame in frames:
-        buffer = io.StringIO()
-        # CRLF rows (RFC 4180): the csv writer then quotes any field holding \r or \n.
-        frame.to_csv(buffer, index=False, header=header, columns=columns, lineterminator="\r\n")
-        header = False
-        yield buffer.getvalue(), len(frame)
-    if header:
-        yield ",".join(columns) + "\r\n", 0
-
-
-def write_chunks(chunks: Iterable[tuple[str, int]], out: IO[str]) -> int:
-    """Write CSV pieces to ``out``; returns the number of data rows."""
-    rows = 0
-    for text, count in chunks:
-        out.write(text)
-        rows += count
-    return rows
-
-
-def write_frames(frames: Iterable[pd.DataFrame], out: IO[str], columns: Iterable[str]) -> int:
-    """Write frames as one CSV (header once); returns the number of data rows."""
-    return write_chunks(csv_chunks(frames, columns), out)
 
 
 # Rows per CSV piece: a few MB of text, so a download starts fast and a worker's memory
@@ -112,9 +46,3 @@ def customers_csv_chunks(
 def write_customers_csv(engine: Engine, run_id: int, filters: Filters, out: IO[str]) -> int:
     """All filtered customers of the run, CUSTOMER_COLUMNS, formula-safe; returns the row count."""
     return write_chunks(customers_csv_chunks(engine, run_id, filters), out)
-
-
-def export_filename(dataset_name: str, as_of: date, kind: str = "customers") -> str:
-    """``<data set>_<kind>_<as-of>.csv`` with only safe characters."""
-    stem = _UNSAFE_FILENAME.sub("_", dataset_name.rsplit(".csv", 1)[0]).strip("_") or "dataset"
-    return f"{stem[:60]}_{kind}_{as_of.isoformat()}.csv"

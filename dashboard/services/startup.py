@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-
 from dashboard.config import Settings
-from db.models import Dataset
-from db.session import make_engine, upgrade_database
+from db.queries import count_datasets
+from db.session import make_engine, safe_url, upgrade_database
 
 SAMPLE_ROWS = 5_000
 SAMPLE_SEED = 42
@@ -21,14 +18,13 @@ def prepare_database(
     settings: Settings, load_sample: bool = True, echo: Callable[[str], None] = print
 ) -> None:
     """Bring the schema to the latest migration and make sure there is something to show."""
-    url = make_url(settings.database_url).render_as_string(hide_password=True)
-    where = settings.sqlite_path.resolve() if settings.sqlite_path else url
+    where = (
+        settings.sqlite_path.resolve() if settings.sqlite_path else safe_url(settings.database_url)
+    )
     echo(f"Database: {where}")
     upgrade_database(settings.database_url)
     engine = make_engine(settings.database_url)
-    with engine.connect() as connection:
-        count = connection.execute(select(func.count()).select_from(Dataset)).scalar_one()
-    if count or not load_sample:
+    if count_datasets(engine) or not load_sample:
         return
     echo(f"Empty database: loading {SAMPLE_ROWS:,} generated sample customers (seed {SAMPLE_SEED})")
     load_sample_dataset(settings, echo)

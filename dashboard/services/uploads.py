@@ -20,9 +20,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from dashboard.services.analysis import AnalysisError, analyze_dataset
-from db import fields
+from db import audit, fields
+from db.audit import COMMAND_LINE, Actor
 from db.ingest import IngestError, IngestOptions, ingest_file
 from db.queries import active_run
+from db.session import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,21 @@ def refused(message: str) -> dict[str, Any]:
     return {"ok": False, "message": message}
 
 
+AUDITED_KEYS = ("file", "dataset_id", "rows_loaded", "rows_rejected", "already_loaded")
+
+
+def run_upload_job(database_url: str, contents: str, filename: str | None, **options: Any):
+    """:func:`run_upload` in a background worker: its own connection pool, closed at the end.
+
+    The job runs in a forked process, which must not share the server's pooled connections.
+    """
+    engine = make_engine(database_url)
+    try:
+        return run_upload(engine, contents, filename, **options)
+    finally:
+        engine.dispose()
+
+
 def run_upload(
     engine: Engine,
     contents: str,
@@ -100,14 +117,45 @@ def run_upload(
     map_text: str | None = None,
     chunk_rows: int = 50_000,
     on_progress: Callable[[str], None] | None = None,
+    actor: Actor = COMMAND_LINE,
 ) -> dict[str, Any]:
     """Load and analyse one uploaded file; returns a summary dict for the screen.
 
     ``{"ok": False, "message": ...}`` when the file is refused (nothing is written), else
     ``ok``, ``already_loaded``, ``dataset_id``, ``name``, ``file``, ``rows_loaded``,
     ``rows_rejected``, ``rejected_by_reason`` (list of ``{"reason", "rows"}``, most first),
-    ``as_of`` (ISO date), ``run_id``, ``customers``, ``targets`` and ``message``.
+    ``as_of`` (ISO date), ``run_id``, ``customers``, ``targets`` and ``message``. The job
+    writes the audit row itself, so a closed tab still leaves the upload on the trail.
     """
+    summary = _upload(
+        engine,
+        contents,
+        filename,
+        max_bytes=max_bytes,
+        name=name,
+        date_order=date_order,
+        map_text=map_text,
+        chunk_rows=chunk_rows,
+        on_progress=on_progress,
+    )
+    detail = {key: summary.get(key) for key in AUDITED_KEYS}
+    detail["file"] = detail["file"] or safe_filename(filename)
+    audit.record_for(engine, actor, "upload", "ok" if summary.get("ok") else "refused", detail)
+    return summary
+
+
+def _upload(
+    engine: Engine,
+    contents: str,
+    filename: str | None,
+    *,
+    max_bytes: int,
+    name: str | None,
+    date_order: str,
+    map_text: str | None,
+    chunk_rows: int,
+    on_progress: Callable[[str], None] | None,
+) -> dict[str, Any]:
     report = on_progress or (lambda _text: None)
     filename = safe_filename(filename)
     try:

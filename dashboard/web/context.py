@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from dashboard.config import Settings
+from db.audit import Actor
 from db.filters import FilterError, Filters, from_values, validate
 from db.queries import RunInfo, active_run, filter_options
 
@@ -70,6 +71,14 @@ def can(role: str) -> bool:
     from dashboard.web import auth
 
     return auth.can(role)
+
+
+def actor() -> Actor:
+    """The current user as a job's actor (captured in the request, used by the job)."""
+    from flask import has_request_context, request
+
+    remote = request.remote_addr if has_request_context() else None
+    return Actor(identity().username, remote)
 
 
 def record(action: str, detail: dict | None = None, outcome: str = "ok") -> None:

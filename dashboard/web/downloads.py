@@ -15,8 +15,9 @@ from collections.abc import Callable, Generator, Iterator
 import flask
 from flask import Flask, request, stream_with_context
 
+from dashboard.components.csv_export import export_filename
 from dashboard.services.campaigns import CampaignError, get_campaign, members_csv_chunks
-from dashboard.services.exports import customers_csv_chunks, export_filename
+from dashboard.services.exports import customers_csv_chunks
 from dashboard.shell import view_from_search
 from dashboard.web import context
 from db.filters import Filters

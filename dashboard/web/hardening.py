@@ -8,10 +8,10 @@ from collections.abc import Callable
 
 import flask
 from flask import Flask
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
 
-from db.session import current_revision, head_revision
+from db.session import current_revision, head_revision, ping
 
 log = logging.getLogger("dashboard.errors")
 
@@ -52,8 +52,7 @@ def install(server: Flask, engine_key: str, script_hashes: Callable[[], list[str
         engine: Engine = server.extensions[engine_key]
         report = {"database": "ok", "migrations": "unknown"}
         try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            ping(engine)
             current, head = current_revision(engine), head_revision()
             report["migrations"] = "at head" if current == head else "behind"
             report["revision"] = current

@@ -16,6 +16,114 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Frozen copy of the default strategies as they were when this revision was written;
+# later changes to the defaults need a revision of their own.
+SEED_STRATEGIES = [
+    {
+        "segment_kind": "rule",
+        "segment": "Loyal",
+        "headline": "Thanks for watching with us",
+        "message": "Our most engaged viewers. No discount needed: reward them with early access to "
+        "new seasons and ask them to bring a friend.",
+        "channel": "in-app",
+        "offer": "48-hour early access to premieres + 1 free month per referred friend",
+    },
+    {
+        "segment_kind": "rule",
+        "segment": "Casual",
+        "headline": "Your next favourite is waiting",
+        "message": "Active but light viewers. Send a weekly digest of new arrivals in the genres "
+        "they already watch to turn occasional evenings into a habit.",
+        "channel": "email",
+        "offer": "Weekly personalised picks (no discount)",
+    },
+    {
+        "segment_kind": "rule",
+        "segment": "Dormant",
+        "headline": "We miss you: 15 % off your next 3 months",
+        "message": "They watched well but have not logged in for 61-120 days. Lead with what is new "
+        "since their last visit; 15 % off for medium watchers, 10 % for high watchers, "
+        "who need less of a nudge.",
+        "channel": "email",
+        "offer": "15 % off the next 3 months (10 % for high watchers)",
+    },
+    {
+        "segment_kind": "rule",
+        "segment": "Risky",
+        "headline": "Still with us? 20 % off your next 3 months",
+        "message": "Low watch time or more than 120 days away. Medium watchers get our strongest "
+        "offer, 20 % off; low watchers get a short 'best of the month' guide instead, "
+        "since a discount rarely wins back someone who barely watched.",
+        "channel": "email + push",
+        "offer": "20 % off the next 3 months (medium watchers only)",
+    },
+    {
+        "segment_kind": "rfm",
+        "segment": "Champions",
+        "headline": "You are one of our top viewers",
+        "message": "Recent, frequent and heavy viewers. Make them feel like insiders: early access, "
+        "behind-the-scenes content and a say in what we add next.",
+        "channel": "in-app",
+        "offer": "Early access to premieres + invitation to the viewer panel",
+    },
+    {
+        "segment_kind": "rfm",
+        "segment": "Potential Loyalists",
+        "headline": "Make every week a watch week",
+        "message": "Recent viewers with middling frequency and watch time. Recommend full series "
+        "they are likely to finish and suggest the annual plan.",
+        "channel": "email",
+        "offer": "Annual plan: 12 months for the price of 10",
+    },
+    {
+        "segment_kind": "rfm",
+        "segment": "New Viewers",
+        "headline": "Welcome! Here is where to start",
+        "message": "Recent but light viewers, often new sign-ups. A three-email onboarding series "
+        "with a curated starter list and how to set up profiles and downloads.",
+        "channel": "email",
+        "offer": "Curated starter list (no discount)",
+    },
+    {
+        "segment_kind": "rfm",
+        "segment": "Needs Attention",
+        "headline": "New this week in your favourite genres",
+        "message": "Their last visit is neither recent nor long ago. Remind them of the show they "
+        "left half-watched and what has arrived since.",
+        "channel": "push",
+        "offer": "'Continue watching' reminder (no discount)",
+    },
+    {
+        "segment_kind": "rfm",
+        "segment": "At Risk",
+        "headline": "Your shows are back with new episodes",
+        "message": "Heavy viewers who have not been back for a while: the most valuable customers "
+        "to win back. Personal picks plus the win-back discount (10 %-20 % off 3 months, "
+        "by rule segment).",
+        "channel": "email + push",
+        "offer": "10 %-20 % off the next 3 months (win-back table)",
+    },
+    {
+        "segment_kind": "rfm",
+        "segment": "Hibernating",
+        "headline": "A lot has changed since your last visit",
+        "message": "Moderate viewers gone quiet. One highlights email of the biggest releases since "
+        "they left; the win-back discount applies where their rule segment qualifies.",
+        "channel": "email",
+        "offer": "Highlights email; up to 20 % off 3 months if eligible",
+    },
+    {
+        "segment_kind": "rfm",
+        "segment": "Lost",
+        "headline": "The best of the year, in one place",
+        "message": "Light viewers who left long ago. One last low-cost email, then stop mailing "
+        "them to protect sender reputation; no discount.",
+        "channel": "email",
+        "offer": "Year-in-review list (no discount), then suppress",
+    },
+]
+
+
 def upgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.create_table(
@@ -206,9 +314,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("run_id", "kind", "segment", name=op.f("pk_segment_summaries")),
     )
     # ### end Alembic commands ###
-    from db.seeds import seed_reference_data
-
-    seed_reference_data(op.get_bind())
+    strategies = sa.table(
+        "messaging_strategies",
+        sa.column("segment_kind", sa.String),
+        sa.column("segment", sa.String),
+        sa.column("headline", sa.String),
+        sa.column("message", sa.String),
+        sa.column("channel", sa.String),
+        sa.column("offer", sa.String),
+    )
+    op.bulk_insert(strategies, SEED_STRATEGIES)
 
 
 def downgrade() -> None:

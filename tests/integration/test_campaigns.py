@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, delete, select, true
 
+from dashboard.analytics.measure import LOGIN, RENEWAL, WATCH_TIME, Measurement
 from dashboard.cli.campaign import add_campaign_parser, run_campaign
 from dashboard.config import Settings
 from dashboard.services import sample_data
@@ -36,7 +37,7 @@ from dashboard.services.campaigns import (
     list_campaigns,
     treated_customer_ids,
 )
-from dashboard.services.measure import LOGIN, RENEWAL, WATCH_TIME, MeasureError, Measurement
+from dashboard.services.measure import MeasureError
 from dashboard.services.measure import measure_campaign as measure
 from db.filters import Filters
 from db.ingest import IngestOptions, ingest_file

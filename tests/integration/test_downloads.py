@@ -17,8 +17,8 @@ from dashboard.services import accounts
 from dashboard.services.analysis import analyze_dataset
 from dashboard.services.campaigns import create_campaign
 from dashboard.services.sample_data import write_csv
+from db.columns import CUSTOMER_COLUMNS
 from db.ingest import ingest_file
-from db.queries import CUSTOMER_COLUMNS
 from tests.integration.test_auth import PASSWORD, sign_in
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard.components.grid import rows_response
 from dashboard.services.analysis import analyze_dataset
+from dashboard.services.customer_grid import grid_rows
 from dashboard.services.sample_data import write_csv
 from db.filters import Filters
 from db.ingest import IngestOptions, ingest_file
@@ -47,14 +47,14 @@ def test_pages_follow_the_request_and_cover_every_target_once(analysed) -> None:
     seen: list[str] = []
     start = 0
     while start < len(expected) + 50:
-        response = rows_response(
+        response = grid_rows(
             engine, run_id, targets, {"startRow": start, "endRow": start + 50}, COLUMNS
         )
         assert response["rowCount"] == len(expected)
         seen.extend(row["customer_id"] for row in response["rowData"])
         start += 50
     assert seen == expected.sort_values("id")["customer_id"].tolist()
-    first = rows_response(engine, run_id, targets, {"startRow": 0, "endRow": 1}, COLUMNS)
+    first = grid_rows(engine, run_id, targets, {"startRow": 0, "endRow": 1}, COLUMNS)
     row = first["rowData"][0]
     assert set(row) == set(COLUMNS)
     assert isinstance(row["last_login"], str) and len(row["last_login"]) == 10
@@ -68,7 +68,7 @@ def test_sorting_is_done_in_sql_with_stable_ties(analysed) -> None:
         "sortModel": [{"colId": "watch_time_hours", "sort": "desc"}],
     }
     filters = Filters(segment=("Risky",))
-    response = rows_response(engine, run_id, filters, request, COLUMNS)
+    response = grid_rows(engine, run_id, filters, request, COLUMNS)
     expected = (
         stored(engine, f"run_id = {run_id} AND segment = 'Risky'")
         .sort_values(["watch_time_hours", "id"], ascending=[False, True])
@@ -81,8 +81,8 @@ def test_sorting_is_done_in_sql_with_stable_ties(analysed) -> None:
 def test_unknown_sort_columns_and_missing_values_are_safe(analysed) -> None:
     engine, run_id = analysed
     request = {"startRow": 0, "endRow": 5, "sortModel": [{"colId": "id; DROP", "sort": "asc"}]}
-    response = rows_response(engine, run_id, Filters(segment=("Loyal",)), request, COLUMNS)
+    response = grid_rows(engine, run_id, Filters(segment=("Loyal",)), request, COLUMNS)
     assert len(response["rowData"]) == 5
     assert all(row["discount_pct"] is None for row in response["rowData"])  # not targets
-    empty = rows_response(engine, run_id, Filters(customer_id="nobody"), {}, COLUMNS)
+    empty = grid_rows(engine, run_id, Filters(customer_id="nobody"), {}, COLUMNS)
     assert empty == {"rowData": [], "rowCount": 0}

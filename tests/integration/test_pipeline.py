@@ -378,7 +378,7 @@ def test_failure_while_writing_leaves_the_previous_run_untouched(
     def fail(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("dashboard.services.analysis._write_clusters", fail)
+    monkeypatch.setattr("db.results._write_clusters", fail)
     with pytest.raises(RuntimeError, match="disk full"):
         analyze_dataset(engine, dataset_id, AnalysisParameters(as_of=AS_OF + timedelta(days=1)))
 

@@ -8,8 +8,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard.services.analysis import analyze_dataset
-from dashboard.services.reanalysis import ReanalysisError, parse_parameters, run_reanalysis
+from dashboard.services.analysis import (
+    ReanalysisError,
+    analyze_dataset,
+    parse_parameters,
+    run_reanalysis,
+)
 from dashboard.services.sample_data import write_csv
 from db.ingest import ingest_file
 

@@ -20,7 +20,7 @@ from dashboard.analytics.effects import (
     welch_interval_from_stats,
     wilson_interval,
 )
-from dashboard.services.measure import (
+from dashboard.analytics.measure import (
     LOGIN,
     RENEWAL,
     WATCH_TIME,

@@ -47,3 +47,11 @@ def test_discount_copy_matches_the_discount_table() -> None:
 def test_non_targeted_segments_promise_no_discount() -> None:
     for segment in ("Loyal", "Casual"):
         assert "%" not in by_segment("rule", segment)["offer"]
+
+
+def test_migration_seeds_todays_defaults():
+    """Migration 0002 carries a frozen copy; a change to the defaults needs a new revision."""
+    import importlib
+
+    revision = importlib.import_module("migrations.versions.0002_analysis_tables")
+    assert [dict(s) for s in DEFAULT_STRATEGIES] == revision.SEED_STRATEGIES

@@ -1,0 +1,64 @@
+"""The filter cube: counts and sums per combination of filter values, for instant aggregates.
+
+The Overview, Segments, RFM and budget views sum a few thousand cube rows instead of a
+million customers; averages are sums divided by counts, so they stay exact under any filter.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+CUBE_DIMENSIONS = (
+    "gender",
+    "country",
+    "plan",
+    "segment",
+    "engagement_level",
+    "rfm_segment",
+    "r_score",
+    "fm_score",
+    "cluster",
+    "discount_target",
+    "control_group",
+    "discount_pct",
+)
+MEASURE_COLUMNS = (
+    "customers",
+    "watch_time_hours_sum",
+    "days_since_last_login_sum",
+    "visit_frequency_sum",
+    "visit_frequency_count",
+    "monthly_revenue_sum",
+    "monthly_revenue_count",
+)
+
+
+def build_cube(customers: pd.DataFrame) -> pd.DataFrame:
+    """Counts and sums per combination of filter dimensions that occurs in the data."""
+    frame = pd.DataFrame(
+        {
+            dimension: customers[dimension].astype(object).where(customers[dimension].notna(), None)
+            if dimension in ("country", "plan", "discount_pct")
+            else customers[dimension]
+            for dimension in CUBE_DIMENSIONS
+        }
+    )
+    frame["discount_target"] = frame["discount_target"].astype(bool)
+    frame["control_group"] = frame["control_group"].astype(bool)
+    for dimension in ("gender", "segment", "engagement_level", "rfm_segment"):
+        frame[dimension] = frame[dimension].astype(str)
+    frame["customers"] = 1
+    frame["watch_time_hours_sum"] = customers["watch_time_hours"].astype("float64")
+    frame["days_since_last_login_sum"] = customers["days_since_last_login"].astype("float64")
+    visits = customers["visit_frequency"].astype("float64")
+    frame["visit_frequency_sum"] = visits.fillna(0.0)
+    frame["visit_frequency_count"] = visits.notna().astype("int64")
+    revenue = customers["monthly_revenue"].astype("float64")
+    frame["monthly_revenue_sum"] = revenue.fillna(0.0)
+    frame["monthly_revenue_count"] = revenue.notna().astype("int64")
+    cube = (
+        frame.groupby(list(CUBE_DIMENSIONS), dropna=False, observed=True, sort=True)
+        .sum()
+        .reset_index()
+    )
+    return cube[[*CUBE_DIMENSIONS, *MEASURE_COLUMNS]]

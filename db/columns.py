@@ -1,0 +1,38 @@
+"""The column vocabulary shared by queries, exports, grids and the analysis writer.
+
+Plain names, no SQL: the one place the customer columns are spelled, so a builder can name
+columns without importing a query module.
+"""
+
+from __future__ import annotations
+
+CUSTOMER_COLUMNS = (
+    "customer_id",
+    "name",
+    "gender",
+    "age",
+    "country",
+    "plan",
+    "last_login",
+    "days_since_last_login",
+    "watch_time_hours",
+    "visit_frequency",
+    "monthly_revenue",
+    "engagement_level",
+    "segment",
+    "r_score",
+    "f_score",
+    "m_score",
+    "fm_score",
+    "rfm_segment",
+    "cluster",
+    "cluster_name",
+    "discount_target",
+    "target_reason",
+    "discount_pct",
+    "control_group",
+)
+"""One row per customer as pages, downloads and exports show it (customer_results' columns)."""
+
+MESSAGING_COLUMNS = ("segment_kind", "segment", "headline", "message", "channel", "offer")
+EDITABLE_MESSAGING_COLUMNS = ("headline", "message", "channel", "offer")
