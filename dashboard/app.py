@@ -22,6 +22,8 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         background_callback_manager=_background_manager(settings),
         use_pages=True,
         title=settings.app_title,
+        # Page callbacks name components that only exist once their page is shown; Dash would
+        # otherwise refuse them when it checks callbacks against the frame's layout.
         suppress_callback_exceptions=True,
         update_title=None,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],

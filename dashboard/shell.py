@@ -8,8 +8,6 @@ step; every page reads ``VIEW_STORE``.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlencode
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, ctx, dcc, html, no_update
@@ -17,7 +15,7 @@ from dash import Input, Output, ctx, dcc, html, no_update
 from dashboard import ids
 from dashboard.components import formatting
 from dashboard.web import context
-from db.filters import FILTER_LABELS, MULTI_VALUE_FILTERS
+from db.filters import FILTER_LABELS, MULTI_VALUE_FILTERS, search_from_view, view_from_search
 from db.queries import count_customers, filter_options
 
 FILTER_OUTPUTS = [Output(ids.FILTER_INPUTS[name], "value") for name in MULTI_VALUE_FILTERS]
@@ -184,31 +182,6 @@ def _filter_bar() -> dbc.Card:
         className="mb-3 shadow-sm",
         id=ids.FILTER_BAR,
     )
-
-
-def view_from_search(search: str | None) -> dict:
-    """VIEW_STORE content from a URL query string (unvalidated; pages validate)."""
-    parsed = parse_qs((search or "").lstrip("?"))
-    dataset = parsed.get("dataset", [None])[0]
-    filters = {name: parsed.get(name, []) for name in MULTI_VALUE_FILTERS}
-    filters["customer_id"] = parsed.get("customer_id", [""])[0]
-    try:
-        dataset_id = int(dataset) if dataset is not None else None
-    except ValueError:
-        dataset_id = None
-    return {"dataset_id": dataset_id, "filters": filters}
-
-
-def search_from_view(view: dict) -> str:
-    pairs: list[tuple[str, str]] = []
-    if view.get("dataset_id") is not None:
-        pairs.append(("dataset", str(view["dataset_id"])))
-    filters = view.get("filters") or {}
-    for name in MULTI_VALUE_FILTERS:
-        pairs.extend((name, value) for value in filters.get(name) or [])
-    if filters.get("customer_id"):
-        pairs.append(("customer_id", filters["customer_id"]))
-    return f"?{urlencode(pairs)}" if pairs else ""
 
 
 def sync_view(search, *values):

@@ -1,7 +1,8 @@
 """The dashboard's filters: what a manager chose, as it travels in the URL and into SQL.
 
-Filters live in the URL query string (``?gender=Female&segment=Dormant&segment=Risky``) so a
-filtered view can be shared as a link. Values are checked against the values that exist in
+Filters live in the URL query string (``?dataset=3&gender=Female&segment=Dormant``) so a
+filtered view can be shared as a link; :func:`view_from_search` and :func:`search_from_view`
+are the one codec that the page frame, the pages, the download routes and the CLI share. Values are checked against the values that exist in
 the active analysis run before they reach a query, and always travel as bound parameters.
 """
 
@@ -50,12 +51,13 @@ class Filters:
     def with_targets_only(self) -> Filters:
         return replace(self, targets_only=True)
 
-    def to_query_string(self) -> str:
-        """``?a=1&b=2`` (or ``""``) for the URL, in a stable order."""
-        pairs = [(name, value) for name in MULTI_VALUE_FILTERS for value in getattr(self, name)]
-        if self.customer_id:
-            pairs.append(("customer_id", self.customer_id))
-        return f"?{urlencode(pairs)}" if pairs else ""
+    def as_values(self) -> dict[str, object]:
+        """The filters as component values: a list per dimension and the customer id."""
+        values: dict[str, object] = {
+            name: list(getattr(self, name)) for name in MULTI_VALUE_FILTERS
+        }
+        values["customer_id"] = self.customer_id
+        return values
 
     def describe(self) -> str:
         """Human words for a file name or an audit entry: "gender Female, plan Basic"."""
@@ -94,12 +96,6 @@ def from_values(values: Mapping[str, object]) -> Filters:
     )
 
 
-def from_query_string(search: str | None) -> Filters:
-    """Filters from a URL query string such as ``?gender=Female&plan=Basic``."""
-    parsed = parse_qs((search or "").lstrip("?"), keep_blank_values=False)
-    return from_values(parsed)
-
-
 def validate(filters: Filters, known: Mapping[str, list[str]]) -> Filters:
     """The same filters if every value exists in ``known``; else a FilterError naming it."""
     for name, values in filters.chosen().items():
@@ -109,3 +105,38 @@ def validate(filters: Filters, known: Mapping[str, list[str]]) -> Filters:
             shown = ", ".join(repr(v[:40]) for v in unknown[:3])
             raise FilterError(f"{FILTER_LABELS[name]} has no value {shown} in this data set.")
     return filters
+
+
+def checked(values: Mapping[str, object], known: Mapping[str, list[str]]) -> Filters:
+    """Filters from component values or options, each value checked against ``known``.
+
+    The one resolution shared by the pages, the download routes and the command line.
+    """
+    return validate(from_values(values), known)
+
+
+def view_from_search(search: str | None) -> dict:
+    """``{"dataset_id", "filters"}`` from a URL query string (unvalidated; callers validate)."""
+    parsed = parse_qs((search or "").lstrip("?"))
+    dataset = parsed.get("dataset", [None])[0]
+    filters: dict[str, object] = {name: parsed.get(name, []) for name in MULTI_VALUE_FILTERS}
+    filters["customer_id"] = parsed.get("customer_id", [""])[0]
+    try:
+        dataset_id = int(dataset) if dataset is not None else None
+    except ValueError:
+        dataset_id = None
+    return {"dataset_id": dataset_id, "filters": filters}
+
+
+def search_from_view(view: Mapping[str, object]) -> str:
+    """``?dataset=3&gender=Female…`` (or ``""``) for a view, in a stable order."""
+    pairs: list[tuple[str, str]] = []
+    if view.get("dataset_id") is not None:
+        pairs.append(("dataset", str(view["dataset_id"])))
+    filters = view.get("filters") or {}
+    assert isinstance(filters, Mapping)
+    for name in MULTI_VALUE_FILTERS:
+        pairs.extend((name, value) for value in filters.get(name) or [])
+    if filters.get("customer_id"):
+        pairs.append(("customer_id", str(filters["customer_id"])))
+    return f"?{urlencode(pairs)}" if pairs else ""

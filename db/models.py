@@ -131,22 +131,6 @@ class RejectedRow(Base):
     reason: Mapped[str] = mapped_column(String(500))
 
 
-CUSTOMER_VALUE_COLUMNS = (
-    "customer_id",
-    "name",
-    "gender",
-    "age",
-    "country",
-    "plan",
-    "join_date",
-    "last_login",
-    "watch_time_hours",
-    "visit_frequency",
-    "monthly_revenue",
-    "extra",
-)
-
-
 class AnalysisRun(Base):
     """One analysis of one data set: its parameters, thresholds and headline figures.
 

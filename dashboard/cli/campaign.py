@@ -138,22 +138,14 @@ def _export(args: argparse.Namespace, engine: Any) -> int:
 
 
 def _measure(args: argparse.Namespace, engine: Any) -> int:
+    from dashboard.cli.options import filter_values
     from dashboard.services.campaigns import campaign_filter_options, get_campaign
     from dashboard.services.measure import measure_campaign
-    from db.filters import FilterError, from_values, validate
+    from db.filters import FilterError, checked
 
     campaign = get_campaign(engine, args.campaign)
     try:
-        filters = from_values(
-            {
-                "segment": args.segment,
-                "rfm_segment": args.rfm_segment,
-                "gender": args.gender,
-                "country": args.country,
-                "plan": args.plan,
-            }
-        )
-        filters = validate(filters, campaign_filter_options(engine, campaign.id))
+        filters = checked(filter_values(args), campaign_filter_options(engine, campaign.id))
     except FilterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.cli.campaign import add_campaign_parser, run_campaign
+from dashboard.cli.options import filter_values
 from dashboard.cli.users import add_users_parser, run_users
 from dashboard.config import Settings, load_settings
 
@@ -222,7 +223,7 @@ def _run_analysis(settings: Settings, dataset_id: int | None, as_of: date | None
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.services import exports
-    from db.filters import FilterError, from_values, validate
+    from db.filters import FilterError, checked
     from db.queries import active_run, filter_options
     from db.session import make_engine, upgrade_database
 
@@ -236,17 +237,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     try:
-        filters = from_values(
-            {
-                "segment": args.segment,
-                "rfm_segment": args.rfm_segment,
-                "gender": args.gender,
-                "country": args.country,
-                "plan": args.plan,
-                "customer_id": args.customer_id,
-            }
-        )
-        filters = validate(filters, filter_options(engine, run.run_id))
+        filters = checked(filter_values(args), filter_options(engine, run.run_id))
     except FilterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

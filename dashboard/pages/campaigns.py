@@ -252,18 +252,16 @@ def create(clicks, name, store):
     view = context.resolve_view(store)
     if view.run is None:
         return dbc.Alert("No analysed data set yet.", color="warning", className="py-2"), no_update
-    detail = {"name": (name or "").strip()[:200], "dataset_id": view.run.dataset_id}
     try:
         campaign = create_campaign(
-            context.engine(), name or "", view.run.dataset_id, context.identity().username
+            context.engine(),
+            name or "",
+            view.run.dataset_id,
+            context.identity().username,
+            actor=context.actor(),
         )
     except CampaignError as error:
-        context.record("create_campaign", detail, "refused")
         return dbc.Alert(str(error), color="danger", className="py-2 mb-0"), no_update
-    context.record(
-        "create_campaign",
-        {**detail, "campaign_id": campaign.id, "members": campaign.members},
-    )
     message = ui.create_message(campaign.name, campaign.members, campaign.control)
     alert = dbc.Alert(message, color="success", className="py-2 mb-0", id=f"{PREFIX}-created-text")
     return alert, {"id": campaign.id}

@@ -25,8 +25,8 @@ from dashboard.components.data import (
 )
 from dashboard.services.analysis import MAX_K, MIN_K, run_reanalysis_job
 from dashboard.services.uploads import MB, run_upload_job
-from dashboard.shell import search_from_view, view_from_search
 from dashboard.web import auth, context
+from db.filters import search_from_view, view_from_search
 from db.queries import delete_dataset, list_datasets, rejected_rows
 
 dash.register_page(__name__, path="/data", name="Data", order=6, title="Data")

@@ -21,7 +21,9 @@ from sqlalchemy import Engine
 
 from dashboard.components.csv_export import csv_chunks, neutralise_frame, write_chunks
 from dashboard.services.exports import PIECE_ROWS
+from db import audit
 from db import campaigns as store
+from db.audit import COMMAND_LINE, Actor
 from db.campaigns import FROZEN_COLUMNS, iter_members
 from db.filters import Filters
 
@@ -82,13 +84,31 @@ def _info(campaign: Any) -> CampaignInfo:
 
 
 def create_campaign(
-    engine: Engine, name: str, dataset_id: int, created_by: str | None = None
+    engine: Engine,
+    name: str,
+    dataset_id: int,
+    created_by: str | None = None,
+    actor: Actor | None = None,
 ) -> CampaignInfo:
     """Freeze the discount targets of ``dataset_id``'s latest complete run as campaign ``name``.
 
     One transaction: the campaign row and all its members, or nothing. Raises CampaignError
     for a blank or taken name, an unknown or unanalysed data set, or a run without targets.
+    The outcome is audited here for ``actor`` (by default the creator, else the command line).
     """
+    actor = actor or (Actor(created_by) if created_by else COMMAND_LINE)
+    detail: dict[str, object] = {"name": (name or "").strip()[:200], "dataset_id": dataset_id}
+    try:
+        campaign = _create(engine, name, dataset_id, created_by)
+    except CampaignError:
+        audit.record_for(engine, actor, "create_campaign", "refused", detail)
+        raise
+    detail.update(campaign_id=campaign.id, members=campaign.members)
+    audit.record_for(engine, actor, "create_campaign", "ok", detail)
+    return campaign
+
+
+def _create(engine: Engine, name: str, dataset_id: int, created_by: str | None) -> CampaignInfo:
     name = (name or "").strip()
     if not name:
         raise CampaignError("A campaign needs a name.")

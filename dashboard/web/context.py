@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from dashboard.config import Settings
 from db.audit import Actor
-from db.filters import FilterError, Filters, from_values, validate
+from db.filters import FilterError, Filters, checked, from_values
 from db.queries import RunInfo, active_run, filter_options
 
 SETTINGS_KEY = "DASHBOARD_SETTINGS"
@@ -47,14 +47,11 @@ def resolve_view(store: dict | None) -> View:
     """The run and validated filters for a VIEW_STORE value; bad values are dropped, not used."""
     store = store or {}
     run = active_run_for(store.get("dataset_id"))
+    values = store.get("filters") or {}
     try:
-        filters = from_values(store.get("filters") or {})
-    except FilterError as error:
-        return View(run=run, filters=Filters(), problem=str(error))
-    if run is None:
-        return View(run=None, filters=filters)
-    try:
-        return View(run=run, filters=validate(filters, filter_options(engine(), run.run_id)))
+        if run is None:
+            return View(run=None, filters=from_values(values))
+        return View(run=run, filters=checked(values, filter_options(engine(), run.run_id)))
     except FilterError as error:
         return View(run=run, filters=Filters(), problem=str(error))
 

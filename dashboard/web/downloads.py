@@ -18,9 +18,8 @@ from flask import Flask, request, stream_with_context
 from dashboard.components.csv_export import export_filename
 from dashboard.services.campaigns import CampaignError, get_campaign, members_csv_chunks
 from dashboard.services.exports import customers_csv_chunks
-from dashboard.shell import view_from_search
 from dashboard.web import context
-from db.filters import Filters
+from db.filters import Filters, search_from_view, view_from_search
 
 CUSTOMER_LISTS = ("customers", "discount-targets")
 MEMBER_LISTS = ("targets", "control")
@@ -38,7 +37,7 @@ def members_url(campaign_id: int, group: str, dataset_id: int, filters: Filters)
 
 def _query(dataset_id: int, filters: Filters) -> str:
     """``?dataset=3&gender=Female...``: the view's query string, naming the data set."""
-    return f"?dataset={int(dataset_id)}" + filters.to_query_string().replace("?", "&", 1)
+    return search_from_view({"dataset_id": int(dataset_id), "filters": filters.as_values()})
 
 
 def _requested_view() -> context.View:
