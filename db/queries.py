@@ -8,8 +8,9 @@ at a time. Filter values always travel as bound parameters.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -139,17 +140,44 @@ def rejected_rows(engine: Engine, dataset_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["line_number", "reason", "raw_line"])
 
 
-def active_run(engine: Engine, dataset_id: int | None = None) -> RunInfo | None:
-    """The complete run of ``dataset_id``, or of the newest analysed data set when None."""
+def active_run_id(engine: Engine, dataset_id: int | None = None) -> int | None:
+    """The id of the complete run of ``dataset_id``, or of the newest analysed data set."""
     query = (
-        select(AnalysisRun, Dataset.name, Dataset.source_file)
-        .join(Dataset, Dataset.id == AnalysisRun.dataset_id)
+        select(AnalysisRun.id)
         .where(AnalysisRun.status == "complete")
         .order_by(AnalysisRun.dataset_id.desc(), AnalysisRun.id.desc())
         .limit(1)
     )
     if dataset_id is not None:
         query = query.where(AnalysisRun.dataset_id == dataset_id)
+    with engine.connect() as connection:
+        return connection.execute(query).scalar()
+
+
+def active_run(engine: Engine, dataset_id: int | None = None) -> RunInfo | None:
+    """The complete run of ``dataset_id``, or of the newest analysed data set when None.
+
+    One small indexed query finds the run id; the run's description comes from a cache keyed
+    by run id (a complete run never changes and run ids are never reused), as a fresh copy.
+    """
+    run_id = active_run_id(engine, dataset_id)
+    if run_id is None:
+        return None
+    info = _run_info(engine, run_id)
+    if info is None:
+        return None
+    return replace(
+        info, thresholds=copy.deepcopy(info.thresholds), parameters=copy.deepcopy(info.parameters)
+    )
+
+
+@lru_cache(maxsize=256)
+def _run_info(engine: Engine, run_id: int) -> RunInfo | None:
+    query = (
+        select(AnalysisRun, Dataset.name, Dataset.source_file)
+        .join(Dataset, Dataset.id == AnalysisRun.dataset_id)
+        .where(AnalysisRun.id == run_id, AnalysisRun.status == "complete")
+    )
     with Session(engine) as session:
         row = session.execute(query).first()
     if row is None:
@@ -298,6 +326,13 @@ def _filter_options(engine: Engine, run_id: int) -> dict[str, tuple[str, ...]]:
                 sorted(NULL_TOKEN if value is None else str(value) for value in values)
             )
     return options
+
+
+def totals_of(by_group: pd.DataFrame) -> pd.Series:
+    """The filtered totals (MEASURES and averages) from an :func:`aggregate` grouped by any
+    dimension: its groups partition the filtered customers, so their sums are the totals."""
+    summed = pd.DataFrame([by_group[list(MEASURES)].sum()], columns=list(MEASURES))
+    return with_averages(summed).iloc[0]
 
 
 def count_customers(engine: Engine, run_id: int, filters: Filters) -> int:

@@ -44,6 +44,24 @@ def ping(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
+class StatementCounter:
+    """Counts the SQL statements an engine sends while installed (for benchmarks and tests)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.count = 0
+
+    def _seen(self, *_args: object) -> None:
+        self.count += 1
+
+    def __enter__(self) -> StatementCounter:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+
 def alembic_config(database_url: str):
     """Alembic configuration pointing at ``migrations/`` for ``database_url``."""
     from alembic.config import Config

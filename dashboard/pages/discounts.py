@@ -14,7 +14,7 @@ from dashboard.components.common import empty_state, kpi_card, loading, section
 from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid
 from dashboard.services.customer_grid import grid_rows
 from dashboard.web import context, downloads
-from db.queries import budget_cells, count_customers
+from db.queries import budget_cells
 
 dash.register_page(__name__, path="/discounts", name="Discounts", order=4, title="Discounts")
 
@@ -144,26 +144,33 @@ def fetch_rows(request, store):
     Output(REASONS, "children"),
     Output(LEVELS, "children"),
     Output(PRICES, "children"),
+    Output(BUDGET, "children"),
     Input(ids.VIEW_STORE, "data"),
 )
 def show_targets(store):
+    """Targets, reasons and the budget at the run's discount levels, from one cube query.
+
+    The budget is built here with the level and price inputs' starting values, so it does not
+    wait for (and query again in) :func:`show_budget`, which only answers the user's edits.
+    """
     view = context.resolve_view(store)
     if view.run is None:
         message = empty_state("No analysed data set yet: load a CSV on the Data page.")
-        return "", message, None, None
-    engine = context.engine()
-    targets = count_customers(engine, view.run.run_id, view.filters.with_targets_only())
-    cells = budget_cells(engine, view.run.run_id, view.filters)
+        return "", message, None, None, None
+    cells = budget_cells(context.engine(), view.run.run_id, view.filters)
+    targets = int(cells["customers"].sum())  # the cells partition the filtered targets
     levels = budget_ui.discount_levels(view.run.parameters)
     count_text = f"{formatting.count(targets)} targets"
-    reasons = (
-        empty_state("No discount target matches these filters.")
-        if cells.empty
-        else budget_ui.reason_table(
-            budget_ui.reason_summary(cells, levels), "discounts-reason-grid"
-        )
+    if cells.empty:
+        message = empty_state("No discount target matches these filters.")
+        return count_text, message, _level_inputs(levels), None, message
+    reasons = budget_ui.reason_table(
+        budget_ui.reason_summary(cells, levels), "discounts-reason-grid"
     )
-    return count_text, reasons, _level_inputs(levels), _price_inputs(cells)
+    plans = budget_ui.plans_missing_revenue(cells)
+    prices = budget_ui.default_plan_prices(plans) if plans else {}
+    budget = _budget_view(budget_ui.budget_summary(cells, levels, prices))
+    return count_text, reasons, _level_inputs(levels), _price_inputs(prices), budget
 
 
 def _level_inputs(levels: dict[tuple[str, str], float]) -> dbc.Row:
@@ -192,11 +199,10 @@ def _level_inputs(levels: dict[tuple[str, str], float]) -> dbc.Row:
     return dbc.Row(inputs, className="g-2 mb-2")
 
 
-def _price_inputs(cells) -> html.Div | None:
-    plans = budget_ui.plans_missing_revenue(cells)
-    if not plans:
+def _price_inputs(prices: dict[str, float]) -> html.Div | None:
+    """Price inputs for the plans whose targets have no monthly revenue (None when none)."""
+    if not prices:
         return None
-    prices = budget_ui.default_plan_prices(plans)
     return html.Div(
         [
             html.Div(
@@ -232,12 +238,13 @@ def _price_inputs(cells) -> html.Div | None:
 
 
 @callback(
-    Output(BUDGET, "children"),
+    Output(BUDGET, "children", allow_duplicate=True),
     Input({"type": LEVEL_INPUT, "key": ALL}, "value"),
     Input({"type": PRICE_INPUT, "plan": ALL}, "value"),
     State({"type": LEVEL_INPUT, "key": ALL}, "id"),
     State({"type": PRICE_INPUT, "plan": ALL}, "id"),
     State(ids.VIEW_STORE, "data"),
+    prevent_initial_call=True,
 )
 def show_budget(level_values, price_values, level_ids, price_ids, store):
     view = context.resolve_view(store)

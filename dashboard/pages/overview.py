@@ -11,7 +11,7 @@ from dashboard.components import formatting
 from dashboard.components.common import empty_state, kpi_card, loading, section
 from dashboard.components.figures import empty_figure, segment_distribution, segment_treemap
 from dashboard.web import context
-from db.queries import aggregate
+from db.queries import aggregate, totals_of
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview")
 
@@ -68,8 +68,8 @@ def show_kpis(store):
     view = context.resolve_view(store)
     if view.run is None:
         return empty_state("No analysed data set yet: load a CSV on the Data page.")
-    totals = aggregate(context.engine(), view.run.run_id, view.filters).iloc[0]
     by_segment = aggregate(context.engine(), view.run.run_id, view.filters, by=["segment"])
+    totals = totals_of(by_segment)  # one query: the segments partition the filtered customers
     customers = int(totals["customers"])
     risky = int(by_segment.loc[by_segment["segment"] == "Risky", "customers"].sum())
     visits_note = "" if view.run.frequency_available else "not in this data set"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import Engine
 
 from dashboard.config import Settings
@@ -38,9 +38,16 @@ class View:
 
 
 def active_run_for(dataset_id: int | None) -> RunInfo | None:
-    """The run of the chosen data set, else of the newest analysed one."""
-    run = active_run(engine(), int(dataset_id)) if dataset_id is not None else None
-    return run or active_run(engine())
+    """The run of the chosen data set, else of the newest analysed one.
+
+    Resolved once per request (kept on ``flask.g``); the run's description itself is cached
+    by run id in :func:`db.queries.active_run`.
+    """
+    memo = g.setdefault("active_runs", {}) if has_request_context() else {}
+    if dataset_id not in memo:
+        run = active_run(engine(), int(dataset_id)) if dataset_id is not None else None
+        memo[dataset_id] = run or active_run(engine())
+    return memo[dataset_id]
 
 
 def resolve_view(store: dict | None) -> View:

@@ -14,11 +14,12 @@ import dash
 import pytest
 from sqlalchemy import Engine, text
 
+from dashboard import ids
 from dashboard.app import create_app
-from dashboard.cli import bench_ui
 from dashboard.config import Settings
 from dashboard.services.analysis import analyze_dataset
 from dashboard.services.sample_data import write_csv
+from dashboard.web.callback_client import CallbackClient, request_body, view_callbacks
 from db.ingest import ingest_file
 from tests.server_process import kill_group, request, running_server, wait_healthy
 
@@ -62,15 +63,14 @@ def callback_bodies(engine: Engine, tmp_path: Path, views: list[dict]) -> list[t
     """(page prefix, request body) for every view callback and every view."""
     dash.page_registry.clear()
     app = create_app(Settings(database_url=url_of(engine), cache_dir=tmp_path / "cache"))
-    with app.server.test_request_context():
-        app.server.test_client().get("/")
-        values = bench_ui.initial_values(app)
+    values = CallbackClient(app).values
     bodies = []
-    for output, spec in bench_ui.view_callbacks(app):
+    for output, spec in view_callbacks(app):
         for view in views:
-            bodies.append(
-                (output.strip(".").split("-")[0], bench_ui.request_body(output, spec, view, values))
+            body = request_body(
+                output, spec, {**values, (ids.VIEW_STORE, "data"): view}, [f"{ids.VIEW_STORE}.data"]
             )
+            bodies.append((output.strip(".").split("-")[0], body))
     app.server.extensions["dashboard_engine"].dispose()
     return bodies
 
