@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import dash
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -177,3 +178,42 @@ def real_data_file(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not available (the shared data folder is missing)")
     return path
+
+
+@pytest.fixture
+def make_app(engine: Engine, tmp_path: Path) -> Iterator[Callable[..., dash.Dash]]:
+    """A factory for the app on the database under test: ``make_app(auth_required=True)``.
+
+    Every app gets a fresh page registry (one Dash app per process at a time), its own
+    background-job cache under ``tmp_path``, and its engine disposed after the test. The one
+    app fixture of the suite: integration tests, HTTP callback tests and browser tests use it.
+    """
+    from dashboard.app import create_app
+    from dashboard.config import Settings
+
+    apps: list[dash.Dash] = []
+
+    def factory(**overrides: object) -> dash.Dash:
+        dash.page_registry.clear()
+        settings = {
+            "database_url": engine.url.render_as_string(hide_password=False),
+            "cache_dir": tmp_path / "cache",
+            "secret_key": "test-secret",
+            **overrides,
+        }
+        app = create_app(Settings(**settings))
+        apps.append(app)
+        return app
+
+    factory.apps = apps  # type: ignore[attr-defined]
+    yield factory
+    for app in apps:
+        app.server.extensions["dashboard_engine"].dispose()
+
+
+@pytest.fixture
+def callbacks(make_app: Callable[..., dash.Dash]):
+    """A :class:`CallbackClient` on a fresh app (sign-in off: the local demo admin)."""
+    from dashboard.web.callback_client import CallbackClient
+
+    return CallbackClient(make_app())

@@ -9,7 +9,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import dash
@@ -17,8 +17,6 @@ import pytest
 from selenium.common.exceptions import WebDriverException
 from sqlalchemy import Engine
 
-from dashboard.app import create_app
-from dashboard.config import Settings
 from dashboard.services.analysis import analyze_dataset
 from dashboard.services.sample_data import write_csv
 from db.ingest import IngestOptions, ingest_file
@@ -103,26 +101,16 @@ def loaded_engine(engine: Engine, tmp_path: Path) -> Engine:
 
 
 @pytest.fixture
-def make_app(loaded_engine: Engine, tmp_path: Path) -> Iterator[Callable[..., dash.Dash]]:
-    """A factory for the app on the loaded database (fresh page registry each time).
-
-    The apps' engines are disposed afterwards so no connection outlives the test.
-    """
-    apps: list[dash.Dash] = []
+def make_app(loaded_engine: Engine, make_app: Callable[..., dash.Dash]) -> Callable[..., dash.Dash]:
+    """The suite's app factory (tests/conftest.py) on the loaded database, counting requests."""
 
     def factory(**overrides: object) -> dash.Dash:
-        dash.page_registry.clear()
-        url = loaded_engine.url.render_as_string(hide_password=False)
-        settings = {"database_url": url, "cache_dir": tmp_path / "cache", **overrides}
-        app = create_app(Settings(**settings))
+        app = make_app(**overrides)
         count_requests(app)
-        apps.append(app)
         return app
 
-    factory.apps = apps  # type: ignore[attr-defined]
-    yield factory
-    for app in apps:
-        app.server.extensions["dashboard_engine"].dispose()
+    factory.apps = make_app.apps  # type: ignore[attr-defined]
+    return factory
 
 
 def console_errors(dash_duo) -> list[dict]:

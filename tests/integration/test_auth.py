@@ -6,12 +6,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import dash
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard.app import create_app
-from dashboard.config import Settings
 from dashboard.services import accounts
 from dashboard.services.analysis import analyze_dataset
 from dashboard.services.sample_data import write_csv
@@ -22,26 +19,14 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def secured(engine: Engine, tmp_path: Path):
+def secured(engine: Engine, tmp_path: Path, make_app):
     """An app with sign-in on, one analysed data set and one user per role."""
     path = tmp_path / "customers.csv"
     write_csv(path, rows=300, seed=5)
     analyze_dataset(engine, ingest_file(engine, path).dataset_id)
     for role in accounts.ROLES:
         accounts.add_user(engine, role, PASSWORD, role)
-    dash.page_registry.clear()
-    url = engine.url.render_as_string(hide_password=False)
-    app = create_app(
-        Settings(
-            database_url=url,
-            auth_required=True,
-            secret_key="test-secret",
-            cache_dir=tmp_path / "cache",
-            max_upload_bytes=200_000,
-        )
-    )
-    yield app
-    app.server.extensions["dashboard_engine"].dispose()
+    return make_app(auth_required=True, max_upload_bytes=200_000)
 
 
 def sign_in(client, username: str, password: str = PASSWORD):

@@ -7,12 +7,9 @@ import io
 import json
 from pathlib import Path
 
-import dash
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard.app import create_app
-from dashboard.config import Settings
 from dashboard.services import accounts
 from dashboard.services.analysis import analyze_dataset
 from dashboard.services.campaigns import create_campaign
@@ -20,18 +17,6 @@ from dashboard.services.sample_data import write_csv
 from db.columns import CUSTOMER_COLUMNS
 from db.ingest import ingest_file
 from tests.integration.test_auth import PASSWORD, sign_in
-
-
-def make_app(engine: Engine, tmp_path: Path, auth_required: bool = False) -> dash.Dash:
-    dash.page_registry.clear()
-    return create_app(
-        Settings(
-            database_url=engine.url.render_as_string(hide_password=False),
-            auth_required=auth_required,
-            secret_key="test-secret",
-            cache_dir=tmp_path / "cache",
-        )
-    )
 
 
 @pytest.fixture
@@ -45,10 +30,8 @@ def analysed(engine: Engine, tmp_path: Path) -> int:
 
 
 @pytest.fixture
-def client(engine: Engine, tmp_path: Path, analysed: int):
-    app = make_app(engine, tmp_path)
-    yield app.server.test_client()
-    app.server.extensions["dashboard_engine"].dispose()
+def client(make_app, analysed: int):
+    return make_app().server.test_client()
 
 
 def ids_where(engine: Engine, where: str) -> list[str]:
@@ -164,11 +147,9 @@ def test_campaign_lists_download_the_frozen_members(client, engine: Engine, anal
     assert client.get(f"/download/campaigns/{campaign.id}/everyone.csv").status_code == 404
 
 
-def test_downloads_need_sign_in_when_it_is_on(
-    engine: Engine, tmp_path: Path, analysed: int
-) -> None:
+def test_downloads_need_sign_in_when_it_is_on(engine: Engine, make_app, analysed: int) -> None:
     accounts.add_user(engine, "viewer", PASSWORD, "viewer")
-    app = make_app(engine, tmp_path, auth_required=True)
+    app = make_app(auth_required=True)
     client = app.server.test_client()
     anonymous = client.get(f"/download/customers.csv?dataset={analysed}")
     assert anonymous.status_code == 302
@@ -184,4 +165,3 @@ def test_downloads_need_sign_in_when_it_is_on(
             .all()
         )
     assert who == ["viewer"]
-    app.server.extensions["dashboard_engine"].dispose()

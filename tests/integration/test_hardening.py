@@ -15,8 +15,6 @@ import pytest
 from sqlalchemy import Engine, text
 
 from dashboard import ids
-from dashboard.app import create_app
-from dashboard.config import Settings
 from dashboard.services.analysis import analyze_dataset
 from dashboard.services.sample_data import write_csv
 from dashboard.web.callback_client import CallbackClient, request_body, view_callbacks
@@ -59,10 +57,8 @@ def table_counts(engine: Engine) -> dict[str, int]:
         }
 
 
-def callback_bodies(engine: Engine, tmp_path: Path, views: list[dict]) -> list[tuple[str, dict]]:
+def callback_bodies(app: dash.Dash, views: list[dict]) -> list[tuple[str, dict]]:
     """(page prefix, request body) for every view callback and every view."""
-    dash.page_registry.clear()
-    app = create_app(Settings(database_url=url_of(engine), cache_dir=tmp_path / "cache"))
     values = CallbackClient(app).values
     bodies = []
     for output, spec in view_callbacks(app):
@@ -71,7 +67,6 @@ def callback_bodies(engine: Engine, tmp_path: Path, views: list[dict]) -> list[t
                 output, spec, {**values, (ids.VIEW_STORE, "data"): view}, [f"{ids.VIEW_STORE}.data"]
             )
             bodies.append((output.strip(".").split("-")[0], body))
-    app.server.extensions["dashboard_engine"].dispose()
     return bodies
 
 
@@ -86,9 +81,11 @@ BAD_VIEWS = [
 ]
 
 
-def test_hostile_filter_values_get_a_clean_answer_and_change_nothing(analysed, tmp_path) -> None:
+def test_hostile_filter_values_get_a_clean_answer_and_change_nothing(
+    analysed, tmp_path, make_app
+) -> None:
     before = table_counts(analysed)
-    bodies = callback_bodies(analysed, tmp_path, BAD_VIEWS)
+    bodies = callback_bodies(make_app(), BAD_VIEWS)
     with running_server(url_of(analysed), tmp_path, workers=1) as (base_url, _process):
         statuses = [request(f"{base_url}/_dash-update-component", body)[0] for _, body in bodies]
         # The filter bar's own message callback says why the values were dropped.
@@ -99,7 +96,7 @@ def test_hostile_filter_values_get_a_clean_answer_and_change_nothing(analysed, t
     assert table_counts(analysed) == before
 
 
-def test_twenty_users_for_thirty_seconds_without_an_error(analysed, tmp_path) -> None:
+def test_twenty_users_for_thirty_seconds_without_an_error(analysed, tmp_path, make_app) -> None:
     views = [
         {"dataset_id": None, "filters": {}},
         {"dataset_id": None, "filters": {"gender": ["Female"]}},
@@ -107,7 +104,7 @@ def test_twenty_users_for_thirty_seconds_without_an_error(analysed, tmp_path) ->
         {"dataset_id": None, "filters": {"plan": ["Premium"], "rfm_segment": ["Champions"]}},
         {"dataset_id": None, "filters": {"customer_id": "C0000042"}},
     ]
-    bodies = callback_bodies(analysed, tmp_path, views)
+    bodies = callback_bodies(make_app(), views)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -193,7 +190,7 @@ def test_server_killed_during_an_upload_leaves_no_partial_data_set(analysed, tmp
     assert result.rows_loaded == 250_000 and not result.already_loaded
 
 
-def test_requests_succeed_after_the_database_restarts(analysed, tmp_path) -> None:
+def test_requests_succeed_after_the_database_restarts(analysed, tmp_path, make_app) -> None:
     if analysed.dialect.name != "postgresql":
         pytest.skip("restarting a server applies to PostgreSQL; SQLite is a file")
     from tests.pgtemp import temporary_cluster
@@ -207,7 +204,7 @@ def test_requests_succeed_after_the_database_restarts(analysed, tmp_path) -> Non
         path = tmp_path / "small.csv"
         write_csv(path, rows=500, seed=2)
         analyze_dataset(engine, ingest_file(engine, path).dataset_id)
-        bodies = callback_bodies(engine, tmp_path, [{"dataset_id": None, "filters": {}}])
+        bodies = callback_bodies(make_app(), [{"dataset_id": None, "filters": {}}])
         kpis = next(body for _, body in bodies if body["output"] == "overview-kpis.children")
         with running_server(url, tmp_path, workers=1) as (base_url, _process):
             assert request(f"{base_url}/_dash-update-component", kpis)[0] == 200
