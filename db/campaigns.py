@@ -6,7 +6,7 @@ the run's campaign seed, control share and discount table. Everything later read
 ``campaigns`` and ``campaign_members`` (plus the follow-up's ``customers``), never
 ``customer_results``, so re-analysing the baseline data set cannot change a campaign. The
 use cases and their messages are in :mod:`dashboard.services.campaigns` and
-:mod:`dashboard.services.measure`.
+:mod:`dashboard.services.campaigns`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
+    Table,
     and_,
     case,
     exists,
@@ -29,7 +30,6 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     true,
     update,
@@ -38,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.filters import NULL_TOKEN, Filters
 from db.models import AnalysisRun, Campaign, CampaignMember, Customer, CustomerResult, Dataset
-from db.queries import stream_frames
+from db.queries import filter_conditions, stream_frames
 
 # Values copied from the run's customer_results into campaign_members, same names both sides.
 FROZEN_COLUMNS = (
@@ -233,18 +233,8 @@ def member_conditions(campaign_id: int, filters: Filters) -> list[ColumnElement[
 
     ``targets_only`` is ignored: every member is a target.
     """
-    members = CampaignMember.__table__
-    conditions: list[ColumnElement[bool]] = [members.c.campaign_id == campaign_id]
-    for name, values in filters.chosen().items():
-        column = members.c[name]
-        present = [value for value in values if value != NULL_TOKEN]
-        options = [column.in_(present)] if present else []
-        if NULL_TOKEN in values:
-            options.append(column.is_(None))
-        conditions.append(or_(*options))
-    if filters.customer_id:
-        conditions.append(members.c.customer_id == filters.customer_id)
-    return conditions
+    members: Table = CampaignMember.__table__  # type: ignore[assignment]
+    return [members.c.campaign_id == campaign_id, *filter_conditions(members, filters)]
 
 
 def iter_members(

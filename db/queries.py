@@ -201,21 +201,28 @@ def _run_info(engine: Engine, run_id: int) -> RunInfo | None:
     )
 
 
-def _dimension_condition(table: Table, name: str, values: Sequence[str]) -> ColumnElement[bool]:
-    column = table.c[name]
-    present = [value for value in values if value != NULL_TOKEN]
-    conditions = [column.in_(present)] if present else []
-    if NULL_TOKEN in values:
-        conditions.append(column.is_(None))
-    return or_(*conditions)
+def filter_conditions(table: Table, filters: Filters) -> list[ColumnElement[bool]]:
+    """WHERE conditions for the chosen filter values and customer id on ``table``.
+
+    The one translation of filters into SQL: the results, the cube and campaign members all
+    name their dimensions alike; NULL_TOKEN stands for a missing country or plan.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    for name, values in filters.chosen().items():
+        column = table.c[name]
+        present = [value for value in values if value != NULL_TOKEN]
+        options = [column.in_(present)] if present else []
+        if NULL_TOKEN in values:
+            options.append(column.is_(None))
+        conditions.append(or_(*options))
+    if filters.customer_id:
+        conditions.append(table.c.customer_id == filters.customer_id)
+    return conditions
 
 
 def _conditions(table: Table, run_id: int, filters: Filters) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [table.c.run_id == run_id]
-    for name, values in filters.chosen().items():
-        conditions.append(_dimension_condition(table, name, values))
-    if filters.customer_id:
-        conditions.append(table.c.customer_id == filters.customer_id)
+    conditions.extend(filter_conditions(table, filters))
     if filters.targets_only:
         conditions.append(table.c.discount_target.is_(true()))
     return conditions

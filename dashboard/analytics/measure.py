@@ -2,7 +2,7 @@
 
 A campaign's members (frozen at creation, see :mod:`dashboard.services.campaigns`) are matched
 to a later data set by ``customer_id`` (:func:`outcome_frame`); everything here takes frames
-and returns results, the reading is :mod:`dashboard.services.measure`'s.
+and returns results, the reading is :mod:`dashboard.services.campaigns`'s.
 
 The three metrics, each treated (members outside the control group) against control:
 

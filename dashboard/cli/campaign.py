@@ -84,8 +84,7 @@ def add_campaign_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run_campaign(args: argparse.Namespace, settings: Any) -> int:
     """Run ``campaign <sub-command>``; returns the exit code."""
-    from dashboard.services.campaigns import CampaignError
-    from dashboard.services.measure import MeasureError
+    from dashboard.services.campaigns import CampaignError, MeasureError
     from db.session import make_engine, upgrade_database
 
     upgrade_database(settings.database_url)
@@ -139,8 +138,7 @@ def _export(args: argparse.Namespace, engine: Any) -> int:
 
 def _measure(args: argparse.Namespace, engine: Any) -> int:
     from dashboard.cli.options import filter_values
-    from dashboard.services.campaigns import campaign_filter_options, get_campaign
-    from dashboard.services.measure import measure_campaign
+    from dashboard.services.campaigns import campaign_filter_options, get_campaign, measure_campaign
     from db.filters import FilterError, checked
 
     campaign = get_campaign(engine, args.campaign)

@@ -2,7 +2,7 @@
 treated-against-control bars with their error bars and plain-words verdicts.
 
 The results builders read a measurement as the JSON document of
-:meth:`dashboard.services.measure.Measurement.as_dict` (what the page keeps in its ``dcc.Store``), so
+:meth:`dashboard.analytics.measure.Measurement.as_dict` (what the page keeps in its ``dcc.Store``), so
 they work on plain dicts and lists: a proportion's values are shares (0–1) drawn as
 percentages, a mean's values are hours. Every bar's error bar is the group's own 95 %
 interval (Wilson for a proportion, Student's t for a mean) as the measurement gives it.

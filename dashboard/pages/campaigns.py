@@ -1,7 +1,7 @@
 """Campaigns: freeze the discount targets under a name, then measure them against a later
 export of the same customers, treated against control.
 
-Results are computed on demand from the database (:func:`dashboard.services.measure.measure_campaign`)
+Results are computed on demand from the database (:func:`dashboard.services.campaigns.measure_campaign`)
 and kept only in the browser's ``dcc.Store`` for redrawing by breakdown; the dashboard
 filters apply to the members' baseline values.
 """
@@ -19,11 +19,12 @@ from dashboard.components.common import empty_state, loading, page_title, sectio
 from dashboard.components.csv_export import export_filename, neutralise_frame
 from dashboard.services.campaigns import (
     CampaignError,
+    MeasureError,
     create_campaign,
     get_campaign,
     list_campaigns,
+    measure_campaign,
 )
-from dashboard.services.measure import MeasureError, measure_campaign
 from dashboard.web import auth, context, downloads
 from db.queries import list_datasets
 

@@ -23,6 +23,7 @@ from flask import g
 from selenium.webdriver.common.by import By
 from sqlalchemy import Engine, text
 
+from dashboard.analytics.measure import RENEWAL, Measurement
 from dashboard.services import accounts, sample_data
 from dashboard.services.analysis import analyze_dataset
 from dashboard.services.campaigns import (
@@ -30,9 +31,9 @@ from dashboard.services.campaigns import (
     create_campaign,
     iter_members,
     list_campaigns,
+    measure_campaign,
     treated_customer_ids,
 )
-from dashboard.services.measure import RENEWAL, Measurement, measure_campaign
 from dashboard.web import auth
 from db.filters import Filters
 from db.ingest import IngestOptions, ingest_file

@@ -31,14 +31,14 @@ from dashboard.services.analysis import AnalysisParameters, analyze_dataset
 from dashboard.services.campaigns import (
     CampaignError,
     CampaignInfo,
+    MeasureError,
     create_campaign,
     get_campaign,
     iter_members,
     list_campaigns,
     treated_customer_ids,
 )
-from dashboard.services.measure import MeasureError
-from dashboard.services.measure import measure_campaign as measure
+from dashboard.services.campaigns import measure_campaign as measure
 from db.filters import Filters
 from db.ingest import IngestOptions, ingest_file
 from db.models import AnalysisRun, CustomerResult, Dataset
