@@ -10,8 +10,9 @@ Decisions behind the synonym table:
 
 * Each field's synonyms are listed most specific first. When two columns claim the same field,
   the column whose header is the earlier synonym wins (``user_id`` beats ``id``; ``country``
-  beats ``region``); equal rank (duplicate headers) -> the leftmost column wins. The loser is
-  kept as an extra column, never dropped.
+  beats ``region``); the loser is kept as an extra column, never dropped. Two columns of equal
+  rank (``Customer ID`` and ``customer_id``, or one header twice) are refused, naming both:
+  the file does not say which one holds the field, and guessing would load the wrong values.
 * Generic words are low-ranked fallbacks: ``id`` and ``customer`` (customer_id); ``username``
   and ``user name`` (name: a login handle is still better than no name on screen); ``region``,
   ``market`` and ``territory`` (country: in some files a region is a continent, so it is used
@@ -278,6 +279,15 @@ def _override_columns(headers: tuple[str, ...], overrides: dict[str, str]) -> di
     return chosen
 
 
+def _refuse_ambiguous(field: str, headers: list[str]) -> None:
+    """Two columns that read as the same field equally well: the file cannot say which."""
+    shown = " and ".join(repr(header) for header in headers)
+    raise MappingError(
+        f"Columns {shown} both read as {field}, so the file does not say which one holds it. "
+        f"Remove or rename one of them, or choose one with --map '{headers[0]}={field}'."
+    )
+
+
 def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> HeaderMapping:
     """Assign columns to fields: overrides first, then synonyms, best rank winning.
 
@@ -290,6 +300,7 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
     taken = set(fields.values())
 
     best: dict[str, tuple[int, int]] = {}  # field -> (rank, column)
+    tied: dict[str, list[int]] = {}  # field -> columns sharing its best rank
     for column, header in enumerate(stripped):
         if column in taken:
             continue
@@ -297,8 +308,14 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
         if match is None or match[0] in fields:
             continue
         field, rank = match
-        if field not in best or (rank, column) < best[field]:
+        if field not in best or rank < best[field][0]:
             best[field] = (rank, column)
+            tied[field] = [column]
+        elif rank == best[field][0]:
+            tied[field].append(column)
+    for field, columns in tied.items():
+        if len(columns) > 1:
+            _refuse_ambiguous(field, [stripped[c] for c in columns])
     fields.update({field: column for field, (_, column) in best.items()})
 
     for alternate, canonical in ALTERNATE_FOR.items():

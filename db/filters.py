@@ -40,9 +40,16 @@ class Filters:
     plan: tuple[str, ...] = ()
     customer_id: str = ""
     targets_only: bool = field(default=False)
+    # Among targets: None = everyone, False = the send list (not held out), True = the control.
+    control: bool | None = field(default=None)
 
     def is_empty(self) -> bool:
-        return not (any(self.chosen().values()) or self.customer_id or self.targets_only)
+        return not (
+            any(self.chosen().values())
+            or self.customer_id
+            or self.targets_only
+            or self.control is not None
+        )
 
     def chosen(self) -> dict[str, tuple[str, ...]]:
         """The multi-value filters that restrict something."""
@@ -50,6 +57,14 @@ class Filters:
 
     def with_targets_only(self) -> Filters:
         return replace(self, targets_only=True)
+
+    def send_list(self) -> Filters:
+        """The targets who get the offer: everyone targeted except the control group."""
+        return replace(self, targets_only=True, control=False)
+
+    def control_list(self) -> Filters:
+        """The targets held out as the control group (they must not get the offer)."""
+        return replace(self, targets_only=True, control=True)
 
     def as_values(self) -> dict[str, object]:
         """The filters as component values: a list per dimension and the customer id."""

@@ -24,6 +24,7 @@ from sqlalchemy import (
     and_,
     case,
     delete,
+    false,
     func,
     literal,
     or_,
@@ -225,6 +226,8 @@ def _conditions(table: Table, run_id: int, filters: Filters) -> list[ColumnEleme
     conditions.extend(filter_conditions(table, filters))
     if filters.targets_only:
         conditions.append(table.c.discount_target.is_(true()))
+    if filters.control is not None:
+        conditions.append(table.c.control_group.is_(true() if filters.control else false()))
     return conditions
 
 

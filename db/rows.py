@@ -38,6 +38,15 @@ OUTPUT_COLUMNS = (
 )
 MIN_YEAR, MAX_YEAR = 1900, 2100
 MAX_AGE = 120
+# Largest plausible values; a row above one is rejected ("implausible <field>"), so the
+# analysis only ever sees sane magnitudes. 100,000 hours is over eleven years of non-stop
+# watching; 10,000 visits a month is one every four minutes, day and night.
+MAX_VALUES = {
+    "watch_time_hours": 100_000.0,
+    "watch_time_minutes": 6_000_000.0,
+    "visit_frequency": 10_000.0,
+    "monthly_revenue": 1_000_000.0,
+}
 
 
 @dataclass(frozen=True)
@@ -210,6 +219,8 @@ def _numbers(
         reasons.add(checked & non_finite, f"{field} is not a finite number", text)
         negative = number.notna() & finite & (number < 0)
         reasons.add(checked & negative, f"negative {field}", text)
+        too_big = number.notna() & finite & (number > MAX_VALUES[field])
+        reasons.add(checked & too_big, f"implausible {field}", text)
         out[field] = number
     if watch_source == "watch_time_minutes":
         out["watch_time_hours"] = out.pop("watch_time_minutes") / 60.0

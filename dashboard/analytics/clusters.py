@@ -149,9 +149,7 @@ def _cluster_customers(
     if not np.isfinite(points).all():
         raise ValueError(f"{FEATURES} must be finite")
 
-    mean = points.mean(axis=0)
-    scale = points.std(axis=0)
-    scale[scale == 0] = 1.0  # a constant feature carries no distance, as in StandardScaler
+    mean, scale = _standardisation(points)
     standardised = (points - mean) / scale
 
     fit_rows = _sample_rows(n, max_fit_samples, random_state, stream=0)
@@ -212,6 +210,26 @@ def _cluster_customers(
         fit_sample_size=len(fit_rows),
         random_state=random_state,
     )
+
+
+def _standardisation(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and standard deviation (1 for a constant feature, as in StandardScaler).
+
+    Values near the float limit (a watch time of 1e308) overflow the variance; the statistics
+    are then taken on values divided by their largest magnitude, which gives the same
+    standardised points without overflowing.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = points.mean(axis=0)
+        scale = points.std(axis=0)
+    if not (np.isfinite(mean).all() and np.isfinite(scale).all()):
+        magnitude = np.abs(points).max(axis=0)
+        magnitude[magnitude == 0] = 1.0
+        shrunk = points / magnitude
+        mean = shrunk.mean(axis=0) * magnitude
+        scale = shrunk.std(axis=0) * magnitude
+    scale[scale == 0] = 1.0  # a constant feature carries no distance
+    return mean, scale
 
 
 def cluster_names(

@@ -80,8 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
             f"--{name}", action="append", default=[], help=f"keep this {label} (repeatable)"
         )
     export_customers.add_argument("--customer-id", default="")
-    export_customers.add_argument(
-        "--targets-only", action="store_true", help="only discount targets"
+    which = export_customers.add_mutually_exclusive_group()
+    which.add_argument(
+        "--targets-only",
+        action="store_true",
+        help="every discount target, with its control_group flag (not for sending)",
+    )
+    which.add_argument(
+        "--send-list",
+        action="store_true",
+        help="the targets to send the offer to (the control group left out)",
+    )
+    which.add_argument(
+        "--control-list", action="store_true", help="the targets held out as the control group"
     )
 
     generate = commands.add_parser("generate", help="write a synthetic streaming-user CSV")
@@ -241,8 +252,13 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     except FilterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    table = "customers"
     if args.targets_only:
-        filters = filters.with_targets_only()
+        filters, table = filters.with_targets_only(), "discount_targets"
+    elif args.send_list:
+        filters, table = filters.send_list(), "send_list"
+    elif args.control_list:
+        filters, table = filters.control_list(), "control_list"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8", newline="") as handle:
         rows = exports.write_customers_csv(engine, run.run_id, filters, handle)
@@ -253,7 +269,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         "export",
         "command line",
         detail={
-            "table": "customers",
+            "table": table,
             "dataset_id": run.dataset_id,
             "filters": filters.describe(),
             "targets_only": filters.targets_only,
@@ -263,9 +279,16 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     )
     engine.dispose()
     print(
-        f"wrote {rows:,} customers ({filters.describe()}) of data set {run.dataset_id} to {args.out}"
+        f"wrote {rows:,} customers ({filters.describe()}{LIST_NOTES.get(table, '')}) "
+        f"of data set {run.dataset_id} to {args.out}"
     )
     return 0
+
+
+LIST_NOTES = {
+    "send_list": "; send list: the control group left out",
+    "control_list": "; control list: held out, do not send",
+}
 
 
 def _datasets(_args: argparse.Namespace, settings: Settings) -> int:

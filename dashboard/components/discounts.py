@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
 import pandas as pd
 
 from dashboard.analytics.discounts import DEFAULT_DISCOUNT_TABLE
@@ -261,4 +262,44 @@ def cell_rows(budget: Budget) -> list[dict[str, Any]]:
             "break_even": rate(cell.break_even),
         }
         for cell in budget.cells
+    ]
+
+
+DOWNLOAD_LISTS = ("send-list", "control-list", "discount-targets")
+DOWNLOAD_LABELS = {
+    "send-list": "Send list",
+    "control-list": "Control list",
+    "discount-targets": "All targets + control flag",
+}
+DOWNLOAD_TITLES = {
+    "send-list": "The targets to send the offer to: the control group is left out",
+    "control-list": "The held-out control group: they must not get the offer",
+    "discount-targets": "Every target with a control_group column (not for sending)",
+}
+
+
+def list_counts(cells: pd.DataFrame) -> dict[str, int]:
+    """Rows of each target list, from budget cells grouped by control group."""
+    if cells.empty:
+        return dict.fromkeys(DOWNLOAD_LISTS, 0)
+    held_out = cells["control_group"].astype(bool)
+    control = int(cells.loc[held_out, "customers"].sum())
+    send = int(cells.loc[~held_out, "customers"].sum())
+    return {"send-list": send, "control-list": control, "discount-targets": send + control}
+
+
+def download_buttons(urls: dict[str, str], counts: dict[str, int]) -> list[dbc.Button]:
+    """Link buttons to the streamed lists, each with its row count; the send list stands out."""
+    return [
+        dbc.Button(
+            f"{DOWNLOAD_LABELS[kind]} ({formatting.count(counts[kind])})",
+            id=f"discounts-download-{kind}",
+            href=urls[kind],
+            external_link=True,
+            color="primary" if kind == "send-list" else "secondary",
+            outline=kind != "send-list",
+            size="sm",
+            title=DOWNLOAD_TITLES[kind],
+        )
+        for kind in DOWNLOAD_LISTS
     ]

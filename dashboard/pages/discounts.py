@@ -22,7 +22,7 @@ GRID = "discounts-grid"
 GRID_PURGE = "discounts-grid-purge"
 CAMPAIGN_LINK = "discounts-campaign-link"
 ROW_COUNT = "discounts-row-count"
-DOWNLOAD_BUTTON = "discounts-download-button"
+DOWNLOADS = "discounts-downloads"
 REASONS = "discounts-reasons"
 LEVELS = "discounts-levels"
 LEVEL_INPUT = "discounts-level"  # pattern-matching id {"type": LEVEL_INPUT, "key": "Dormant|High"}
@@ -69,17 +69,10 @@ def layout(**_query: str) -> html.Div:
                                     )
                                     if context.can("analyst")
                                     else None,
-                                    # A link to a streamed file (dashboard.web.downloads).
-                                    dbc.Button(
-                                        "Download CSV",
-                                        id=DOWNLOAD_BUTTON,
-                                        href="/download/discount-targets.csv",
-                                        external_link=True,
-                                        color="primary",
-                                        outline=True,
-                                        size="sm",
-                                    ),
-                                ]
+                                    # Links to streamed files (dashboard.web.downloads).
+                                    html.Span(id=DOWNLOADS, className="d-inline-flex gap-2"),
+                                ],
+                                className="d-flex flex-wrap align-items-center gap-2",
                             ),
                         ],
                         className="d-flex align-items-center justify-content-between mb-2",
@@ -145,6 +138,7 @@ def fetch_rows(request, store):
     Output(LEVELS, "children"),
     Output(PRICES, "children"),
     Output(BUDGET, "children"),
+    Output(DOWNLOADS, "children"),
     Input(ids.VIEW_STORE, "data"),
 )
 def show_targets(store):
@@ -156,21 +150,31 @@ def show_targets(store):
     view = context.resolve_view(store)
     if view.run is None:
         message = empty_state("No analysed data set yet: load a CSV on the Data page.")
-        return "", message, None, None, None
+        return "", message, None, None, None, None
     cells = budget_cells(context.engine(), view.run.run_id, view.filters)
     targets = int(cells["customers"].sum())  # the cells partition the filtered targets
     levels = budget_ui.discount_levels(view.run.parameters)
     count_text = f"{formatting.count(targets)} targets"
+    buttons = _download_buttons(view, budget_ui.list_counts(cells))
     if cells.empty:
         message = empty_state("No discount target matches these filters.")
-        return count_text, message, _level_inputs(levels), None, message
+        return count_text, message, _level_inputs(levels), None, message, buttons
     reasons = budget_ui.reason_table(
         budget_ui.reason_summary(cells, levels), "discounts-reason-grid"
     )
     plans = budget_ui.plans_missing_revenue(cells)
     prices = budget_ui.default_plan_prices(plans) if plans else {}
     budget = _budget_view(budget_ui.budget_summary(cells, levels, prices))
-    return count_text, reasons, _level_inputs(levels), _price_inputs(prices), budget
+    return count_text, reasons, _level_inputs(levels), _price_inputs(prices), budget, buttons
+
+
+def _download_buttons(view, counts: dict[str, int]) -> list:
+    """The send list first, then the control list, then every target with its flag."""
+    urls = {
+        kind: downloads.customers_url(kind, view.run.dataset_id, view.filters)
+        for kind in budget_ui.DOWNLOAD_LISTS
+    }
+    return budget_ui.download_buttons(urls, counts)
 
 
 def _level_inputs(levels: dict[tuple[str, str], float]) -> dbc.Row:
@@ -359,12 +363,3 @@ def _budget_view(budget: budget_ui.Budget) -> html.Div:
 def campaign_link(search):
     """The Campaigns page, where the targets are frozen, with the same data set and filters."""
     return f"/campaigns{search or ''}"
-
-
-@callback(Output(DOWNLOAD_BUTTON, "href"), Input(ids.VIEW_STORE, "data"))
-def download_link(store):
-    """The streamed download of exactly the filtered targets of the data set on screen."""
-    view = context.resolve_view(store)
-    if view.run is None:
-        return "/download/discount-targets.csv"
-    return downloads.customers_url("discount-targets", view.run.dataset_id, view.filters)

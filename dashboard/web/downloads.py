@@ -21,7 +21,10 @@ from dashboard.services.exports import customers_csv_chunks
 from dashboard.web import context
 from db.filters import Filters, search_from_view, view_from_search
 
-CUSTOMER_LISTS = ("customers", "discount-targets")
+CUSTOMER_LISTS = ("customers", "discount-targets", "send-list", "control-list")
+"""``customers``: everyone filtered; ``discount-targets``: every target with its control flag;
+``send-list``: the targets to send the offer to (control group left out); ``control-list``:
+the held-out targets."""
 MEMBER_LISTS = ("targets", "control")
 
 
@@ -33,6 +36,17 @@ def customers_url(kind: str, dataset_id: int, filters: Filters) -> str:
 def members_url(campaign_id: int, group: str, dataset_id: int, filters: Filters) -> str:
     """The download link for a campaign's target or control list (``group``)."""
     return f"/download/campaigns/{campaign_id}/{group}.csv{_query(dataset_id, filters)}"
+
+
+def list_filters(kind: str, filters: Filters) -> Filters:
+    """The rows a customer list of ``kind`` (one of CUSTOMER_LISTS) holds under ``filters``."""
+    if kind == "send-list":
+        return filters.send_list()
+    if kind == "control-list":
+        return filters.control_list()
+    if kind == "discount-targets":
+        return filters.with_targets_only()
+    return filters
 
 
 def _query(dataset_id: int, filters: Filters) -> str:
@@ -86,7 +100,7 @@ def install(server: Flask) -> None:
             return _refuse("No analysed data set yet: load a CSV on the Data page.", 404)
         if view.problem:
             return _refuse(f"Nothing was exported: {view.problem}", 400)
-        filters = view.filters.with_targets_only() if kind == "discount-targets" else view.filters
+        filters = list_filters(kind, view.filters)
         table = kind.replace("-", "_")
         run = view.run
 

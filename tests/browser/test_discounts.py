@@ -104,7 +104,11 @@ def test_download_and_budget_follow_the_targets(dash_duo, app, loaded_engine) ->
     dash_duo.wait_for_text_to_equal("#discounts-row-count", f"{len(basic):,} targets", 15)
     dash_duo.wait_for_text_to_equal("#discounts-kpi-cost", expected_cost(basic, LEVELS), 15)
 
-    dash_duo.find_element("#discounts-download-button").click()
+    sent = basic[~basic["control_group"].astype(bool)]
+    dash_duo.wait_for_text_to_equal(
+        "#discounts-download-send-list", f"Send list ({len(sent):,})", 15
+    )
+    dash_duo.find_element("#discounts-download-send-list").click()
     folder = Path(dash_duo.download_path)
     deadline = time.time() + 15
     files: list[Path] = []
@@ -113,11 +117,12 @@ def test_download_and_budget_follow_the_targets(dash_duo, app, loaded_engine) ->
         if files:
             break
         time.sleep(0.2)
-    assert len(files) == 1 and "_discount_targets_" in files[0].name
+    assert len(files) == 1 and "_send_list_" in files[0].name
     with files[0].open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert [row["customer_id"] for row in rows] == basic["customer_id"].tolist()
+    assert [row["customer_id"] for row in rows] == sent["customer_id"].tolist()
     assert {row["discount_target"] for row in rows} == {"yes"}
+    assert {row["control_group"] for row in rows} == {"no"}  # never the hold-out
 
     level = dash_duo.find_elements("#discounts-levels input")[2]  # Risky / Medium
     level.send_keys(Keys.CONTROL, "a")

@@ -90,6 +90,34 @@ def test_targets_download_holds_exactly_the_filtered_targets(
     ]
 
 
+def test_send_and_control_lists_partition_the_targets(
+    client, engine: Engine, analysed: int
+) -> None:
+    """The send list never holds a control customer; with the control list it is every target."""
+    query = f"?dataset={analysed}&segment=Dormant&segment=Risky"
+    send = read_csv(client.get(f"/download/send-list.csv{query}").get_data(as_text=True))[1]
+    control = read_csv(client.get(f"/download/control-list.csv{query}").get_data(as_text=True))[1]
+    every = read_csv(client.get(f"/download/discount-targets.csv{query}").get_data(as_text=True))[1]
+    where = "discount_target AND segment IN ('Dormant', 'Risky')"
+    assert [row["customer_id"] for row in send] == ids_where(
+        engine, f"{where} AND NOT control_group"
+    )
+    assert [row["customer_id"] for row in control] == ids_where(
+        engine, f"{where} AND control_group"
+    )
+    assert {row["control_group"] for row in send} == {"no"}
+    assert {row["control_group"] for row in control} == {"yes"}
+    assert len(control) > 0 and len(send) == len(every) - len(control)
+    assert sorted(r["customer_id"] for r in send + control) == sorted(
+        r["customer_id"] for r in every
+    )
+    assert [detail["table"] for _outcome, detail in exports(engine)] == [
+        "send_list",
+        "control_list",
+        "discount_targets",
+    ]
+
+
 def test_customers_download_without_filters_holds_everyone(
     client, engine: Engine, analysed: int
 ) -> None:

@@ -257,3 +257,28 @@ def test_a_carriage_return_inside_a_name_survives_the_export(
     rows = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
     assert len(rows) == 1 + 16
     assert {row[0]: row[1] for row in rows[1:]}["C06"] == "Ann\rLee"
+
+
+def test_send_and_control_lists_from_the_command_line(analysed: Engine, tmp_path: Path) -> None:
+    results = run_exports(
+        analysed,
+        tmp_path,
+        {
+            "send": ["--send-list"],
+            "control": ["--control-list"],
+            "both": ["--send-list", "--control-list"],
+        },
+    )
+    for name in ("send", "control"):
+        assert results[name][0] == 0, results[name][2]
+    send = [row["customer_id"] for row in read_csv(results["send"][3])[1]]
+    control = [row["customer_id"] for row in read_csv(results["control"][3])[1]]
+    assert send == ids_where(analysed, "discount_target AND NOT control_group")
+    assert control == ids_where(analysed, "discount_target AND control_group")
+    assert sorted(send + control) == ["C05", "C06", "C07", "C08", "C10"]
+    assert results["send"][1].startswith(
+        f"wrote {len(send)} customers (all customers; send list: the control group left out)"
+    )
+    returncode, stdout, stderr, out = results["both"]
+    assert (returncode, stdout, out.exists()) == (2, "", False)
+    assert "not allowed with argument" in stderr

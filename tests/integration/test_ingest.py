@@ -119,6 +119,16 @@ BAD_ROWS = [
         "last_login before join_date: 2024-01-01 is before join_date 2024-03-01",
     ),
     ("C9,X,F,DE,Basic,2023-01-01,2024-01-01,5,1\n", "expected 10 fields: found 9"),
+    ("C9,X,F,DE,Basic,2023-01-01,2024-01-01,1e308,1,1\n", "implausible watch_time_hours: '1e308'"),
+    (
+        "C9,X,F,DE,Basic,2023-01-01,2024-01-01,100000.01,1,1\n",
+        "implausible watch_time_hours: '100000.01'",
+    ),
+    ("C9,X,F,DE,Basic,2023-01-01,2024-01-01,5,20000,1\n", "implausible visit_frequency: '20000'"),
+    (
+        "C9,X,F,DE,Basic,2023-01-01,2024-01-01,5,1,2000000\n",
+        "implausible monthly_revenue: '2000000'",
+    ),
     (
         "C9," + "y" * 1001 + ",F,DE,Basic,2023-01-01,2024-01-01,5,1,1\n",
         "field longer than 1000 characters",
@@ -388,3 +398,34 @@ def test_a_file_with_no_good_row_is_refused_and_saves_nothing(
         "rejected_rows": 0,
         "ingest_staging": 0,
     }
+
+
+def test_a_header_naming_the_customer_id_twice_is_refused_and_saves_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path, "Customer ID,customer_id,Last Login,Watch Time Hours\nC1,X1,2024-01-01,5\n"
+    )
+    with pytest.raises(IngestError) as refused:
+        ingest_file(engine, path)
+    assert "Columns 'Customer ID' and 'customer_id' both read as customer_id" in str(refused.value)
+    assert table_counts(engine) == {
+        "datasets": 0,
+        "customers": 0,
+        "rejected_rows": 0,
+        "ingest_staging": 0,
+    }
+
+
+def test_the_largest_plausible_values_load_and_analyse(engine: Engine, tmp_path: Path) -> None:
+    """Values at the caps, ties and constant columns give a run, never a traceback."""
+    from dashboard.services.analysis import analyze_dataset
+
+    rows = "".join(
+        f"C{i},X,F,DE,Basic,2023-01-01,2024-01-01,{hours},10000,1000000\n"
+        for i, hours in enumerate(["100000", "100000", "0", "0", "100000"])
+    )
+    result = ingest_file(engine, write(tmp_path, HEADER + rows))
+    assert (result.rows_loaded, result.rows_rejected) == (5, 0)
+    run = analyze_dataset(engine, result.dataset_id)
+    assert run.customers == 5 and run.k_used == 2

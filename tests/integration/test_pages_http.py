@@ -94,7 +94,6 @@ def test_a_filter_change_costs_few_statements(client, loaded) -> None:
         "overview-kpis.children",
         "overview-treemap.figure",
         "discounts-row-count.children",
-        "discounts-download-button.href",
         "filter-count.children",
     ):
         with StatementCounter(engine) as counter:
@@ -104,7 +103,6 @@ def test_a_filter_change_costs_few_statements(client, loaded) -> None:
         "overview-kpis.children": 2,
         "overview-treemap.figure": 2,
         "discounts-row-count.children": 2,
-        "discounts-download-button.href": 1,
         "filter-count.children": 2,
     }
 
@@ -123,6 +121,31 @@ def test_discount_targets_and_budget_arrive_together(client, loaded) -> None:
     )
     grid = find(response["discounts-reasons"]["children"], "discounts-reason-grid")
     assert sum(row["customers"] for row in grid["props"]["rowData"]) == len(targets)
+
+    # The send list leads, each list with its row count and a link to exactly those rows.
+    buttons = response["discounts-downloads"]["children"]
+    control = int(targets["control_group"].astype(bool).sum())
+    dataset_id = active_run(loaded).dataset_id
+    assert [
+        (
+            text_of(buttons, f"discounts-download-{k}"),
+            find(buttons, f"discounts-download-{k}")["props"]["href"],
+        )
+        for k in ("send-list", "control-list", "discount-targets")
+    ] == [
+        (
+            f"Send list ({len(targets) - control:,})",
+            f"/download/send-list.csv?dataset={dataset_id}&plan=Basic",
+        ),
+        (
+            f"Control list ({control:,})",
+            f"/download/control-list.csv?dataset={dataset_id}&plan=Basic",
+        ),
+        (
+            f"All targets + control flag ({len(targets):,})",
+            f"/download/discount-targets.csv?dataset={dataset_id}&plan=Basic",
+        ),
+    ]
 
 
 def test_segment_cards_counts_rules_and_sample_note(client, loaded) -> None:

@@ -142,3 +142,30 @@ def test_bad_input_is_rejected(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         analyze_customers(change(generated_customers(20)))
+
+
+@pytest.mark.parametrize(
+    ("hours", "days"),
+    [
+        ([1e308, 6.0, 7.0, 8.0, 9.0], [60, 59, 58, 29, 0]),  # near the float limit
+        ([5.0] * 6, [60] * 6),  # every customer the same
+        ([1e308] * 3 + [1.0] * 3, [60] * 3 + [425] * 3),  # two tied groups, one enormous
+    ],
+    ids=["huge", "constant", "tied"],
+)
+def test_any_finite_input_gives_a_result(hours: list[float], days: list[int]) -> None:
+    as_of = pd.Timestamp("2024-03-01")
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(len(hours))],
+            "last_login": [as_of - pd.Timedelta(days=d) for d in days],
+            "watch_time_hours": hours,
+            "visit_frequency": np.nan,
+            "monthly_revenue": np.nan,
+        }
+    )
+    result = analyze_customers(frame, as_of=date(2024, 3, 1))
+    centroids = result.clusters.centroids
+    assert np.isfinite(centroids[["watch_time_hours", "days_since_last_login"]]).all().all()
+    assert int(centroids["size"].sum()) == len(hours)
+    assert result.clusters.k == min(4, len({(h, d) for h, d in zip(hours, days, strict=True)}))

@@ -207,8 +207,23 @@ def test_collision_more_specific_synonym_wins_other_goes_to_extras() -> None:
     assert mapping.extras == {"id": 0, "Region": 2}
 
 
-def test_collision_equal_rank_leftmost_wins() -> None:
-    mapping = map_headers(["user_id", "last_login", "watch_hours", "Watch Hours"])
+def test_collision_equal_rank_is_refused_naming_both_columns() -> None:
+    with pytest.raises(MappingError) as refused:
+        map_headers(["user_id", "last_login", "watch_hours", "Watch Hours"])
+    assert str(refused.value) == (
+        "Columns 'watch_hours' and 'Watch Hours' both read as watch_time_hours, so the file "
+        "does not say which one holds it. Remove or rename one of them, or choose one with "
+        "--map 'watch_hours=watch_time_hours'."
+    )
+    with pytest.raises(MappingError, match="Columns 'Customer ID' and 'customer_id' both"):
+        map_headers(["Customer ID", "customer_id", "last_login", "watch_hours"])
+
+
+def test_an_override_settles_two_equal_columns() -> None:
+    mapping = map_headers(
+        ["user_id", "last_login", "watch_hours", "Watch Hours"],
+        {"watch_hours": "watch_time_hours"},
+    )
     assert mapping.fields["watch_time_hours"] == 2
     assert mapping.extras == {"Watch Hours": 3}
 
