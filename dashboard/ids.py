@@ -15,6 +15,7 @@ FILTER_CUSTOMER_ID = "filter-customer-id"
 FILTER_RESET = "filter-reset"
 FILTER_COUNT = "filter-count"
 FILTER_MESSAGE = "filter-message"
+VIEW_NOTICE = "view-notice"  # what a link asked for that the data set does not have
 DEMO_BANNER = "demo-banner"
 
 FILTER_INPUTS = {

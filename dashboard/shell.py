@@ -15,7 +15,13 @@ from dash import Input, Output, ctx, dcc, html, no_update
 from dashboard import ids
 from dashboard.components import formatting
 from dashboard.web import context
-from db.filters import FILTER_LABELS, MULTI_VALUE_FILTERS, search_from_view, view_from_search
+from db.filters import (
+    FILTER_LABELS,
+    MULTI_VALUE_FILTERS,
+    search_from_view,
+    split_known,
+    view_from_search,
+)
 from db.queries import count_customers, filter_options
 
 FILTER_OUTPUTS = [Output(ids.FILTER_INPUTS[name], "value") for name in MULTI_VALUE_FILTERS]
@@ -195,7 +201,10 @@ def sync_view(search, *values):
     current = view_from_search(search)
     options = [no_update] * len(MULTI_VALUE_FILTERS)
     if trigger in (None, ids.URL):
-        options = _options(current["dataset_id"])
+        current, known = checked_link(current)
+        options = [
+            [{"label": v, "value": v} for v in known.get(name, [])] for name in MULTI_VALUE_FILTERS
+        ]
     if trigger == ids.FILTER_RESET:
         view = {"dataset_id": current["dataset_id"], "filters": {}}
     elif trigger in (None, ids.URL):
@@ -216,19 +225,46 @@ def sync_view(search, *values):
     )
 
 
-def _options(dataset_id: int | None) -> list[list[dict[str, str]]]:
-    """Dropdown options per filter for the data set's run (empty when nothing is analysed)."""
-    run = context.active_run_for(dataset_id)
+def checked_link(view: dict) -> tuple[dict, dict[str, list[str]]]:
+    """The view a link asks for, reduced to what exists, with a notice naming what did not.
+
+    A data set that is not there (deleted, never analysed) shows the newest one instead, and
+    a filter value the data set lacks is left out; either way the page says so in words, so a
+    shared link never shows something else in silence. Returns the view (with ``notice``)
+    and the known filter values of its run, for the dropdowns.
+    """
+    requested = view.get("dataset_id")
+    run = context.active_run_for(requested)
+    notices: list[str] = []
+    if requested is not None and (run is None or run.dataset_id != requested):
+        shown = f": showing {run.dataset_name} (data set {run.dataset_id})" if run else ""
+        notices.append(f"There is no analysed data set {requested}{shown}.")
     if run is None:
-        return [[] for _ in MULTI_VALUE_FILTERS]
+        return {**view, "dataset_id": None, "notice": " ".join(notices) or None}, {}
     known = filter_options(context.engine(), run.run_id)
-    return [[{"label": v, "value": v} for v in known[name]] for name in MULTI_VALUE_FILTERS]
+    kept, dropped = split_known(view.get("filters") or {}, known)
+    for name, values in dropped.items():
+        listed = ", ".join(repr(value[:40]) for value in values[:3])
+        noun = "is" if len(values) == 1 else "are"
+        notices.append(
+            f"{FILTER_LABELS[name]} {listed} {noun} not in {run.dataset_name}, so the view "
+            "leaves it out."
+        )
+    notice = " ".join(notices) or None
+    return {
+        "dataset_id": run.dataset_id if requested is not None else None,
+        "filters": kept,
+        "notice": notice,
+    }, known
 
 
 def show_view(store):
     """The active run's name and as-of date, and how many customers match the filters."""
     view = context.resolve_view(store)
-    message = dbc.Alert(view.problem, color="warning", className="py-2") if view.problem else None
+    said = view.problem or (store or {}).get("notice")
+    message = (
+        dbc.Alert(said, color="warning", className="py-2", id=ids.VIEW_NOTICE) if said else None
+    )
     if view.run is None:
         return "No analysed data set yet", "", message
     total = count_customers(context.engine(), view.run.run_id, view.filters)

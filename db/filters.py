@@ -155,3 +155,24 @@ def search_from_view(view: Mapping[str, object]) -> str:
     if filters.get("customer_id"):
         pairs.append(("customer_id", str(filters["customer_id"])))
     return f"?{urlencode(pairs)}" if pairs else ""
+
+
+def split_known(
+    values: Mapping[str, object], known: Mapping[str, list[str]]
+) -> tuple[dict[str, object], dict[str, list[str]]]:
+    """(the values that exist in ``known``, the dropped ones per filter) for a shared link.
+
+    A link may name a value the data set on screen does not have (an old link, another data
+    set's country): the view keeps what exists and says what it dropped, never widening in
+    silence.
+    """
+    kept: dict[str, object] = dict(values)
+    dropped: dict[str, list[str]] = {}
+    for name in MULTI_VALUE_FILTERS:
+        chosen = list(_tuple(values.get(name)))
+        allowed = set(known.get(name, []))
+        kept[name] = [value for value in chosen if value in allowed]
+        missing = [value for value in chosen if value not in allowed]
+        if missing:
+            dropped[name] = missing
+    return kept, dropped

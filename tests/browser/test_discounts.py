@@ -129,4 +129,22 @@ def test_download_and_budget_follow_the_targets(dash_duo, app, loaded_engine) ->
     level.send_keys("30", Keys.ENTER)
     changed = {**LEVELS, ("Risky", "Medium"): 30.0}
     dash_duo.wait_for_text_to_equal("#discounts-kpi-cost", expected_cost(basic, changed), 15)
+
+    # An old link: a data set that is gone and a country this one lacks are named on screen,
+    # and the send list's link is exactly the view shown.
+    dash_duo.driver.get(
+        dash_duo.server_url + "/discounts?dataset=987654&country=Atlantis&plan=Basic"
+    )
+    with loaded_engine.connect() as connection:
+        dataset_id = connection.execute(text("SELECT id FROM datasets")).scalar_one()
+    dash_duo.wait_for_text_to_equal(
+        "#view-notice",
+        f"There is no analysed data set 987654: showing Browser sample (data set {dataset_id}). "
+        "Country 'Atlantis' is not in Browser sample, so the view leaves it out.",
+        15,
+    )
+    dash_duo.wait_for_text_to_equal("#discounts-row-count", f"{len(basic):,} targets", 15)
+    link = dash_duo.find_element("#discounts-download-send-list").get_attribute("href")
+    assert link.endswith(f"/download/send-list.csv?dataset={dataset_id}&plan=Basic")
+    until(lambda: "Atlantis" not in dash_duo.driver.current_url, timeout=10)
     assert console_errors(dash_duo) == []

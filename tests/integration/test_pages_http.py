@@ -227,3 +227,32 @@ def test_the_url_sets_the_view_and_unknown_values_are_refused_in_words(client, l
     message = visible_text(refused[ids.FILTER_MESSAGE]["children"])
     assert message == "Country has no value 'Atlantis' in this data set."
     assert refused[ids.FILTER_COUNT]["children"] == "2,000 customers"
+
+
+def test_a_link_says_what_it_could_not_show(client, loaded) -> None:
+    """An unknown data set and a value the data set lacks are named, never dropped in silence;
+    the view (and so every download link) is what the page then shows."""
+    run = active_run(loaded)
+    search = "?dataset=987654&gender=Female&country=Atlantis&country=Germany"
+    synced = client.call("view-store.data", {(ids.URL, "search"): search})
+    view_data = synced[ids.VIEW_STORE]["data"]
+    assert view_data["dataset_id"] == run.dataset_id
+    assert view_data["filters"]["gender"] == ["Female"]
+    assert view_data["filters"]["country"] == ["Germany"]
+    assert view_data["notice"] == (
+        f"There is no analysed data set 987654: showing HTTP sample (data set {run.dataset_id}). "
+        "Country 'Atlantis' is not in HTTP sample, so the view leaves it out."
+    )
+    assert synced[ids.URL]["search"] == (f"?dataset={run.dataset_id}&gender=Female&country=Germany")
+    shown = client.view("filter-count.children", view_data)
+    assert text_of(shown[ids.FILTER_MESSAGE]["children"], ids.VIEW_NOTICE) == view_data["notice"]
+    subset = frame_of(loaded, "gender = 'Female' AND country = 'Germany'")
+    assert shown[ids.FILTER_COUNT]["children"] == f"{len(subset):,} of 2,000 customers"
+
+    # A later change by the user clears the notice.
+    changed = client.call(
+        "view-store.data",
+        {(ids.URL, "search"): search, (ids.FILTER_INPUTS["gender"], "value"): ["Male"]},
+        changed=[f"{ids.FILTER_INPUTS['gender']}.value"],
+    )
+    assert "notice" not in changed[ids.VIEW_STORE]["data"]
