@@ -21,20 +21,54 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from error
 
 
+SERVE_DEFAULTS = {"host": "127.0.0.1", "port": 8050, "workers": 2, "no_sample": False}
+
+
+def _add_serve_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """serve's options, on the bare command too (``python -m dashboard --port 8150``).
+
+    The serve subcommand leaves an option it was not given alone, so a value given before
+    the word ``serve`` is kept.
+    """
+
+    def default(name: str) -> object:
+        return SERVE_DEFAULTS[name] if defaults else argparse.SUPPRESS
+
+    def shown(name: str) -> str:
+        return f" (default: {SERVE_DEFAULTS[name]})"
+
+    parser.add_argument(
+        "--host", default=default("host"), help="address to listen on" + shown("host")
+    )
+    parser.add_argument("--port", type=int, default=default("port"), help="port" + shown("port"))
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default("workers"),
+        help="gunicorn worker processes" + shown("workers"),
+    )
+    parser.add_argument(
+        "--no-sample",
+        action="store_true",
+        default=default("no_sample"),
+        help="do not load the sample data set into an empty database",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m dashboard",
-        description="StreamFlix customer engagement dashboard: load, analyse and serve.",
+        description="StreamFlix customer engagement dashboard: load, analyse and serve. "
+        "Without a command it serves, taking serve's options.",
     )
+    _add_serve_options(parser, defaults=True)
     commands = parser.add_subparsers(dest="command")
 
-    serve = commands.add_parser("serve", help="serve the dashboard (the default command)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8050)
-    serve.add_argument(
-        "--workers", type=int, default=2, help="gunicorn worker processes (default 2)"
+    serve = commands.add_parser(
+        "serve",
+        help="serve the dashboard (the default command)",
     )
-    serve.add_argument("--no-sample", action="store_true", help="do not load the sample data set")
+    _add_serve_options(serve, defaults=False)
 
     ingest = commands.add_parser("ingest", help="load a CSV export as a new data set")
     ingest.add_argument("file", type=Path)
@@ -156,17 +190,14 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from dashboard.services import startup
     from dashboard.web import server
 
-    host = getattr(args, "host", "127.0.0.1")
-    port = getattr(args, "port", 8050)
-    workers = getattr(args, "workers", 2)
+    host, port, workers = args.host, args.port, args.workers
     try:
         settings = server.serving_settings(settings, host)
+        server.check_port_free(host, port)
     except server.ServeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    startup.prepare_database(
-        settings, load_sample=not getattr(args, "no_sample", False), echo=print
-    )
+    startup.prepare_database(settings, load_sample=not args.no_sample, echo=print)
     sign_in = "sign-in required" if settings.auth_required else "local demo, sign-in off"
     print(f"Serving on http://{host}:{port} with {workers} worker(s); {sign_in}", flush=True)
     server.run_gunicorn(settings, host, port, workers)

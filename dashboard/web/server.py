@@ -8,6 +8,7 @@ processes and no per-process state changes what a user sees.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -40,6 +41,30 @@ def serving_settings(settings: Settings, host: str) -> Settings:
             "on every server behind the load balancer."
         )
     return replace(settings, auth_required=auth_required)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """ServeError in one sentence when another program already listens on ``host:port``.
+
+    Checked before anything starts, so a busy port is said plainly instead of a worker
+    traceback after "Serving on ...". Bound the way gunicorn binds (SO_REUSEADDR), so a port
+    that only lingers in TIME_WAIT counts as free.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except PermissionError as error:
+            raise ServeError(
+                f"Port {port} on {host} needs more rights than this user has: "
+                "choose another with --port (e.g. --port 8050)."
+            ) from error
+        except OSError as error:
+            raise ServeError(
+                f"Port {port} on {host} is already in use (another dashboard or program "
+                "listens there): stop it, or choose another port with --port."
+            ) from error
 
 
 class _Gunicorn(BaseApplication):
