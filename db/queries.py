@@ -110,6 +110,27 @@ def list_datasets(engine: Engine) -> pd.DataFrame:
     return frame
 
 
+def find_dataset(engine: Engine, reference: str) -> int | None:
+    """A data set by id (digits) or by name (the newest of that name); None when none."""
+    text_ref = reference.strip()
+    query = select(Dataset.id)
+    if text_ref.isdigit():
+        query = query.where(Dataset.id == int(text_ref))
+    else:
+        query = query.where(Dataset.name == text_ref).order_by(Dataset.id.desc()).limit(1)
+    with engine.connect() as connection:
+        return connection.execute(query).scalar()
+
+
+def dataset_file(engine: Engine, dataset_id: int) -> tuple[str, str] | None:
+    """(source file name, SHA-256 of its bytes) of a data set, or None when it is gone."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(Dataset.source_file, Dataset.sha256).where(Dataset.id == dataset_id)
+        ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def count_datasets(engine: Engine) -> int:
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(Dataset)).scalar_one()

@@ -36,7 +36,9 @@ def add_campaign_parser(subparsers: Any) -> argparse.ArgumentParser:
         "create", help="freeze a data set's current discount targets as a named campaign"
     )
     create.add_argument("--name", required=True, help="a unique campaign name")
-    create.add_argument("--dataset", type=int, required=True, help="baseline data set id")
+    create.add_argument(
+        "--dataset", required=True, help="baseline data set: its id or its name (newest of it)"
+    )
     create.add_argument("--by", default=None, help="who creates it (stored with the campaign)")
 
     kind.add_parser("list", help="list the campaigns")
@@ -52,7 +54,9 @@ def add_campaign_parser(subparsers: Any) -> argparse.ArgumentParser:
 
     measure = kind.add_parser("measure", help="treated against control, from a follow-up data set")
     measure.add_argument("--campaign", required=True, help="campaign name or id")
-    measure.add_argument("--followup", type=int, required=True, help="follow-up data set id")
+    measure.add_argument(
+        "--followup", required=True, help="follow-up data set: its id or its name (newest of it)"
+    )
     measure.add_argument("--json", action="store_true", help="print one JSON document")
     for name, label in FILTER_OPTIONS:
         measure.add_argument(
@@ -106,9 +110,10 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _create(args: argparse.Namespace, engine: Any) -> int:
-    from dashboard.services.campaigns import create_campaign
+    from dashboard.services.campaigns import create_campaign, resolve_dataset
 
-    campaign = create_campaign(engine, args.name, args.dataset, created_by=args.by)
+    dataset_id = resolve_dataset(engine, args.dataset)
+    campaign = create_campaign(engine, args.name, dataset_id, created_by=args.by)
     print(campaign.describe())
     return 0
 
@@ -138,7 +143,12 @@ def _export(args: argparse.Namespace, engine: Any) -> int:
 
 def _measure(args: argparse.Namespace, engine: Any) -> int:
     from dashboard.cli.options import filter_values
-    from dashboard.services.campaigns import campaign_filter_options, get_campaign, measure_campaign
+    from dashboard.services.campaigns import (
+        campaign_filter_options,
+        get_campaign,
+        measure_campaign,
+        resolve_dataset,
+    )
     from db.filters import FilterError, checked
 
     campaign = get_campaign(engine, args.campaign)
@@ -147,7 +157,7 @@ def _measure(args: argparse.Namespace, engine: Any) -> int:
     except FilterError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    result = measure_campaign(engine, campaign, args.followup, filters)
+    result = measure_campaign(engine, campaign, resolve_dataset(engine, args.followup), filters)
     if args.json:
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     else:
@@ -156,7 +166,11 @@ def _measure(args: argparse.Namespace, engine: Any) -> int:
 
 
 def _generate_followup(args: argparse.Namespace, engine: Any) -> int:
-    from dashboard.services.campaigns import get_campaign, treated_customer_ids
+    from dashboard.services.campaigns import (
+        check_baseline_file,
+        get_campaign,
+        treated_customer_ids,
+    )
     from dashboard.services.sample_data import write_followup_csv
 
     if not -1.0 <= args.effect <= 1.0:
@@ -169,6 +183,7 @@ def _generate_followup(args: argparse.Namespace, engine: Any) -> int:
         print(f"error: no such file: {args.baseline}", file=sys.stderr)
         return 1
     campaign = get_campaign(engine, args.campaign)
+    check_baseline_file(engine, campaign, args.baseline)
     treated = treated_customer_ids(engine, campaign.id)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     try:

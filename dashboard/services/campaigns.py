@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
@@ -40,7 +41,9 @@ from db import audit
 from db import campaigns as store
 from db.audit import COMMAND_LINE, Actor
 from db.campaigns import FROZEN_COLUMNS, followup_dataset, iter_members, measure_inputs
+from db.csv_source import inspect_file
 from db.filters import Filters
+from db.queries import dataset_file, find_dataset
 
 MAX_NAME_LENGTH = 200
 EXPORT_COLUMNS = FROZEN_COLUMNS  # the columns of iter_members' chunks, in CSV order
@@ -121,6 +124,37 @@ def create_campaign(
     detail.update(campaign_id=campaign.id, members=campaign.members)
     audit.record_for(engine, actor, "create_campaign", "ok", detail)
     return campaign
+
+
+def resolve_dataset(engine: Engine, reference: str | int) -> int:
+    """A data set id from an id or a data set name (the newest of that name)."""
+    found = find_dataset(engine, str(reference))
+    if found is None:
+        raise CampaignError(
+            f"There is no data set {str(reference)!r} (give its id or its name; "
+            "python -m dashboard datasets lists them)."
+        )
+    return found
+
+
+def check_baseline_file(engine: Engine, campaign: CampaignInfo, path: Path) -> None:
+    """CampaignError unless ``path`` holds the bytes the campaign's data set was loaded from.
+
+    A follow-up simulated from another export would measure customers the campaign never
+    targeted. A baseline data set deleted since cannot be checked and is let through.
+    """
+    if campaign.dataset_id is None:
+        return
+    stored = dataset_file(engine, campaign.dataset_id)
+    if stored is None:
+        return
+    source_file, sha256 = stored
+    if inspect_file(path).sha256 != sha256:
+        raise CampaignError(
+            f"{path.name} is not the baseline of campaign {campaign.name!r}: that is data set "
+            f"{campaign.dataset_id}, loaded from {source_file}. Pass the file that data set "
+            "was loaded from."
+        )
 
 
 def _create(engine: Engine, name: str, dataset_id: int, created_by: str | None) -> CampaignInfo:
