@@ -9,7 +9,7 @@ from typing import Any
 import dash_ag_grid as dag
 import pandas as pd
 
-from dashboard.analytics.messaging import CHANNELS, DEFAULT_STRATEGIES
+from dashboard.analytics.messaging import CHANNELS, DEFAULT_STRATEGIES, template_problem
 from dashboard.components.csv_export import neutralise_frame
 from db.columns import EDITABLE_MESSAGING_COLUMNS
 
@@ -211,6 +211,17 @@ def edits_from_event(event: list[dict] | dict | None) -> list[CellEdit]:
             )
         )
     return edits
+
+
+def edit_problem(edit: CellEdit) -> str | None:
+    """Why a rule-segment template edit cannot be saved (see analytics.messaging), or None.
+
+    RFM strategies are context for marketers, never sent, so they are free text.
+    """
+    if edit.segment_kind != "rule" or edit.column == "channel":
+        return None
+    problem = template_problem(edit.value)
+    return None if problem is None else f"Not saved: {edit.segment} {edit.column}: {problem}"
 
 
 def saved_text(edits: list[CellEdit], failed: list[CellEdit]) -> str:

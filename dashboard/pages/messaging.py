@@ -10,6 +10,7 @@ from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
 from dashboard.components.csv_export import export_filename
 from dashboard.components.messaging import (
+    edit_problem,
     edits_from_event,
     saved_text,
     strategies_csv,
@@ -98,6 +99,9 @@ def save_edit(event):
         return "Editing needs the analyst role; nothing was saved."
     user = context.identity().username
     edits = edits_from_event(event)
+    problems = [problem for problem in map(edit_problem, edits) if problem]
+    if problems:
+        return " ".join(problems)
     failed = [
         edit
         for edit in edits

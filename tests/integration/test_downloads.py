@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from dashboard.services import accounts
 from dashboard.services.analysis import analyze_dataset
 from dashboard.services.campaigns import create_campaign
+from dashboard.services.exports import MESSAGE_COLUMNS
 from dashboard.services.sample_data import write_csv
 from db.columns import CUSTOMER_COLUMNS
 from db.ingest import ingest_file
@@ -95,7 +96,13 @@ def test_send_and_control_lists_partition_the_targets(
 ) -> None:
     """The send list never holds a control customer; with the control list it is every target."""
     query = f"?dataset={analysed}&segment=Dormant&segment=Risky"
-    send = read_csv(client.get(f"/download/send-list.csv{query}").get_data(as_text=True))[1]
+    header, send = read_csv(client.get(f"/download/send-list.csv{query}").get_data(as_text=True))
+    # Each row carries its one message, with that customer's own discount.
+    assert header == [*CUSTOMER_COLUMNS, *MESSAGE_COLUMNS]
+    for row in send:
+        pct = f"{float(row['discount_pct']):g} %"
+        assert row["message_offer"] == f"{pct} off the next 3 months", row
+        assert pct in row["message_text"] and row["message_channel"] in ("email", "email + push")
     control = read_csv(client.get(f"/download/control-list.csv{query}").get_data(as_text=True))[1]
     every = read_csv(client.get(f"/download/discount-targets.csv{query}").get_data(as_text=True))[1]
     where = "discount_target AND segment IN ('Dormant', 'Risky')"

@@ -256,3 +256,35 @@ def test_a_link_says_what_it_could_not_show(client, loaded) -> None:
         changed=[f"{ids.FILTER_INPUTS['gender']}.value"],
     )
     assert "notice" not in changed[ids.VIEW_STORE]["data"]
+
+
+def test_the_lookup_gives_one_action_with_the_customers_own_discount(client, loaded) -> None:
+    """The rule segment's message with this customer's discount; the control group gets
+    nothing; a non-target never reads discount copy; RFM is context, not a second offer."""
+
+    def action_of(row) -> dict:
+        result = client.call(
+            "lookup-result.children",
+            {("lookup-customer-id", "value"): row["customer_id"], (ids.VIEW_STORE, "data"): ALL},
+        )["lookup-result"]["children"]
+        return result
+
+    treated = frame_of(loaded, "discount_target AND NOT control_group AND segment = 'Dormant'")
+    for _, row in treated.head(3).iterrows():
+        shown = action_of(row)
+        pct = f"{row['discount_pct']:g} %"
+        assert text_of(shown, "lookup-rule-offer") == f"Offer: {pct} off the next 3 months"
+        assert text_of(shown, "lookup-rule-message").endswith(
+            f"Come back with {pct} off your next 3 months."
+        )
+        assert f"{row['days_since_last_login']} days" in text_of(shown, "lookup-rule-message")
+        assert "RFM context, not sent" in visible_text(shown)
+
+    held_out = frame_of(loaded, "discount_target AND control_group").iloc[0]
+    assert text_of(action_of(held_out), "lookup-action-note") == (
+        "In the control group: send nothing, so the campaign can be measured."
+    )
+    untargeted = frame_of(loaded, "NOT discount_target AND segment = 'Risky'").iloc[0]
+    shown = action_of(untargeted)
+    assert text_of(shown, "lookup-rule-offer") == "Offer: No discount"
+    assert "%" not in text_of(shown, "lookup-rule-message")

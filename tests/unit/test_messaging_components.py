@@ -106,3 +106,15 @@ def test_csv_is_formula_safe_with_plain_counts() -> None:
     assert rows[2][3] == "'=cmd()"
     no_reach = list(csv.reader(io.StringIO(strategies_csv(strategy_rows(STRATEGIES, None, None)))))
     assert no_reach[1][2] == ""
+
+
+def test_a_broken_rule_template_is_refused_in_words_rfm_text_is_free() -> None:
+    from dashboard.components.messaging import CellEdit, edit_problem
+
+    bad = CellEdit("rule", "Dormant", "offer", "{discount_pct} % off")
+    assert edit_problem(bad) == (
+        "Not saved: Dormant offer: {discount_pct} must stand inside [[ ]], shown only to "
+        "customers with a discount."
+    )
+    assert edit_problem(CellEdit("rule", "Dormant", "offer", "[[{discount_pct} % off]]")) is None
+    assert edit_problem(CellEdit("rfm", "Lost", "message", "{anything} goes")) is None
