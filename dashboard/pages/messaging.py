@@ -39,6 +39,11 @@ def layout(**_query: str) -> html.Div:
         "edit it; changes are saved at once."
         if can_edit
         else "What we tell each segment. Editing needs the analyst role."
+    ) + (
+        " The rule segment's strategy is the one message a customer gets: {first_name}, "
+        "{plan}, {days_since_last_login} and {discount_pct} are filled per customer, and "
+        "text in [[ ]] is shown only to customers who get a discount. RFM strategies are "
+        "context and are not sent."
     )
     return html.Div(
         [
