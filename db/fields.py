@@ -73,8 +73,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "customer_id": (
         "customer_id", "customer id", "customerid", "cust id", "custid", "customer number",
         "customer no", "customer_key", "user_id", "user id", "userid", "uid", "client id",
-        "account id", "accountid", "subscriber id", "subscriber number", "member id",
-        "memberid", "profile id", "contact id", "id", "customer",
+        "account id", "accountid", "account number", "account no", "subscriber id",
+        "subscriber number", "subscriber no", "member id", "memberid",
+        "member number", "member no", "membership number", "membership id", "client number",
+        "client no", "profile id", "contact id", "msisdn", "subscription id", "id", "customer",
     ),
     "name": (
         "name", "full name", "fullname", "customer name", "customer full name", "client name",

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
-from db import csv_source, fields, values
+from db import csv_source, fields, file_kinds, spreadsheet, values
 from db.bulk import insert_frame
 from db.models import Dataset, RejectedRow
 from db.rows import DATE_FIELDS, OUTPUT_COLUMNS, ChunkPlan, validate_chunk
@@ -40,6 +40,7 @@ class IngestOptions:
     as_of: date | None = None
     max_bytes: int = 500 * 1024 * 1024
     chunk_rows: int = 50_000
+    sheet: str | None = None  # a workbook's sheet (default: the first)
     on_progress: Callable[[int], None] | None = None  # called with rows read so far
 
 
@@ -83,14 +84,33 @@ def ingest_file(engine: Engine, path: Path, options: IngestOptions | None = None
             f"{path.name} is {size / 1e6:,.1f} MB, above the {options.max_bytes / 1e6:,.0f} MB limit "
             "(set MAX_UPLOAD_MB to change it)."
         )
-    facts = csv_source.inspect_file(path)
-    existing = _find_by_hash(engine, facts.sha256)
+    kind = file_kinds.file_kind(path)
+    if kind != file_kinds.TEXT and kind not in file_kinds.SPREADSHEETS:
+        raise IngestError(
+            f"{path.name} is {kind}, not a customer export: load a CSV file (or an Excel or "
+            "OpenDocument workbook) with one row per customer."
+        )
+    sha256 = csv_source.inspect_file(path).sha256
+    existing = _find_by_hash(engine, sha256)
     if existing is not None:
         return existing
+    if kind in file_kinds.SPREADSHEETS:
+        try:
+            with spreadsheet.sheet_as_csv(path, options.sheet) as text_path:
+                return _ingest_text(engine, text_path, path.name, sha256, options)
+        except spreadsheet.SpreadsheetError as error:
+            raise IngestError(str(error)) from error
+    return _ingest_text(engine, path, path.name, sha256, options)
 
+
+def _ingest_text(
+    engine: Engine, path: Path, file_name: str, sha256: str, options: IngestOptions
+) -> IngestResult:
+    """Validate and load a text export (a workbook arrives here as its sheet's CSV)."""
+    facts = csv_source.inspect_file(path)
     delimiter, header = csv_source.read_header(path, facts.encoding)
     if not header:
-        raise IngestError(f"{path.name} is empty: no header row was found.")
+        raise IngestError(f"{file_name} is empty: no header row was found.")
     try:
         overrides = dict(options.column_map)
         mapping = fields.map_headers(header, overrides)
@@ -108,10 +128,8 @@ def ingest_file(engine: Engine, path: Path, options: IngestOptions | None = None
         as_of = datetime.now(UTC).date()
     plan = ChunkPlan(mapping=mapping, day_first=day_first, as_of=as_of, delimiter=delimiter)
     chunks = csv_source.iter_chunks(path, facts.encoding, delimiter, options.chunk_rows)
-    name = (options.name or path.name).strip()[:200] or path.name
-    return _write_dataset(
-        engine, name, path.name, facts.sha256, plan, chunks, options, recency_source
-    )
+    name = (options.name or file_name).strip()[:200] or file_name
+    return _write_dataset(engine, name, file_name, sha256, plan, chunks, options, recency_source)
 
 
 def _find_by_hash(engine: Engine, sha256: str) -> IngestResult | None:

@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     ingest.add_argument(
+        "--sheet", help="for an Excel or OpenDocument workbook: the sheet (default: the first)"
+    )
+    ingest.add_argument(
         "--no-analyze", action="store_true", help="only load; do not run the analysis"
     )
 
@@ -223,6 +226,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         column_map=column_map,
         dayfirst=dayfirst,
         as_of=args.as_of,
+        sheet=args.sheet,
         max_bytes=settings.max_upload_bytes,
         chunk_rows=settings.ingest_chunk_rows,
         on_progress=lambda rows: print(f"read {rows:,} rows", file=sys.stderr, flush=True),

@@ -90,13 +90,17 @@ def _upload_form() -> html.Div:
                 id=UPLOAD,
                 children=html.Div(
                     [
-                        html.Div("Drag and drop a CSV export here", className="fw-semibold"),
+                        html.Div(
+                            "Drag and drop a CSV export or an Excel workbook here",
+                            className="fw-semibold",
+                        ),
                         html.Div(["or ", html.Span("choose a file", className="link-primary")]),
                         html.Div(_limit_text(), className="text-muted small mt-1"),
                     ]
                 ),
+                # No accept filter: a browser drops a file it filters out without a word, so
+                # every file reaches the loader, which names what it is when it cannot load it.
                 multiple=False,
-                accept=".csv,.txt,.tsv,text/csv,text/plain",
                 style=UPLOAD_STYLE,
                 className="mb-3 bg-light",
             ),
@@ -214,7 +218,10 @@ def layout(**_query: str) -> html.Div:
             dcc.Store(id=RESULT_STORE),
             dcc.Store(id=REANALYSIS_STORE),
             dcc.ConfirmDialog(id=DELETE_CONFIRM),
-            page_title("Data", "Load a CSV export and choose the data set the dashboard shows"),
+            page_title(
+                "Data",
+                "Load a CSV export or a workbook and choose the data set the dashboard shows",
+            ),
             dbc.Row(
                 [
                     dbc.Col(

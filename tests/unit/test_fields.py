@@ -414,3 +414,18 @@ def test_describe_missing_without_candidates_and_when_complete() -> None:
     # With no plausible column the example stays generic rather than pointing at a wrong one.
     assert message.endswith("e.g. --map 'Header=last_login'")
     assert describe_missing(map_headers(BASE), {}) == ""
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Subscriber No",
+        "subscriber number",
+        "Account Number",
+        "Member Number",
+        "MSISDN",
+        "Client No",
+    ],
+)
+def test_more_customer_id_spellings(header: str) -> None:
+    assert map_headers([header, "Last Login", "Watch Hours"]).fields["customer_id"] == 0
