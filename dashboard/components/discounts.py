@@ -303,3 +303,19 @@ def download_buttons(urls: dict[str, str], counts: dict[str, int]) -> list[dbc.B
         )
         for kind in DOWNLOAD_LISTS
     ]
+
+
+def preview_note(
+    levels: Mapping[tuple[str, str], float], applied: Mapping[tuple[str, str], float]
+) -> str:
+    """Say plainly when the budget shows levels that nothing else uses yet."""
+    changed = [key for key in LEVEL_KEYS if levels.get(key) != applied.get(key)]
+    if not changed:
+        return ""
+    shown = ", ".join(
+        f"{s}/{e} {levels[(s, e)]:g} % (applied {applied.get((s, e), 0):g} %)" for s, e in changed
+    )
+    return (
+        f"Preview only: {shown}. The target table, the send list and the messages still use "
+        "the applied levels until an analyst applies these."
+    )

@@ -12,8 +12,9 @@ from dashboard.components import discounts as budget_ui
 from dashboard.components import formatting
 from dashboard.components.common import empty_state, kpi_card, loading, section
 from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid
+from dashboard.services.analysis import apply_discount_levels_job
 from dashboard.services.customer_grid import grid_rows
-from dashboard.web import context, downloads
+from dashboard.web import auth, context, downloads
 from db.queries import budget_cells
 
 dash.register_page(__name__, path="/discounts", name="Discounts", order=4, title="Discounts")
@@ -29,6 +30,13 @@ LEVEL_INPUT = "discounts-level"  # pattern-matching id {"type": LEVEL_INPUT, "ke
 PRICES = "discounts-prices"
 PRICE_INPUT = "discounts-price"  # {"type": PRICE_INPUT, "plan": name}
 BUDGET = "discounts-budget"
+APPLY = "discounts-apply"
+APPLY_STORE = "discounts-applied"  # the applied run's summary; refreshes the targets
+APPLY_MESSAGE = "discounts-apply-message"
+PREVIEW_NOTE = "discounts-preview-note"
+
+# Applying levels starts a new analysis run: analysts only, refused by the server otherwise.
+auth.protect([APPLY_STORE], "analyst")
 
 COLUMNS = (
     GridColumn("customer_id", "Customer ID", width=120),
@@ -99,7 +107,24 @@ def layout(**_query: str) -> html.Div:
                             [
                                 html.Div(id=LEVELS),
                                 html.Div(id=PRICES),
+                                html.Div(id=PREVIEW_NOTE, className="small text-muted mb-2"),
                                 loading(html.Div(id=BUDGET)),
+                                html.Div(
+                                    [
+                                        dbc.Button(
+                                            "Apply these levels to the data set",
+                                            id=APPLY,
+                                            color="primary",
+                                            size="sm",
+                                            className="me-2",
+                                        ),
+                                        html.Span(id=APPLY_MESSAGE, className="small"),
+                                    ],
+                                    className="mt-2",
+                                )
+                                if context.can("analyst")
+                                else None,
+                                dcc.Store(id=APPLY_STORE),
                             ],
                             "Monthly cost of the discounts for treated (non-control) targets",
                         ),
@@ -139,9 +164,11 @@ def fetch_rows(request, store):
     Output(PRICES, "children"),
     Output(BUDGET, "children"),
     Output(DOWNLOADS, "children"),
+    Output(PREVIEW_NOTE, "children"),
     Input(ids.VIEW_STORE, "data"),
+    Input(APPLY_STORE, "data"),
 )
-def show_targets(store):
+def show_targets(store, _applied=None):
     """Targets, reasons and the budget at the run's discount levels, from one cube query.
 
     The budget is built here with the level and price inputs' starting values, so it does not
@@ -150,7 +177,7 @@ def show_targets(store):
     view = context.resolve_view(store)
     if view.run is None:
         message = empty_state("No analysed data set yet: load a CSV on the Data page.")
-        return "", message, None, None, None, None
+        return "", message, None, None, None, None, ""
     cells = budget_cells(context.engine(), view.run.run_id, view.filters)
     targets = int(cells["customers"].sum())  # the cells partition the filtered targets
     levels = budget_ui.discount_levels(view.run.parameters)
@@ -158,14 +185,14 @@ def show_targets(store):
     buttons = _download_buttons(view, budget_ui.list_counts(cells))
     if cells.empty:
         message = empty_state("No discount target matches these filters.")
-        return count_text, message, _level_inputs(levels), None, message, buttons
+        return count_text, message, _level_inputs(levels), None, message, buttons, ""
     reasons = budget_ui.reason_table(
         budget_ui.reason_summary(cells, levels), "discounts-reason-grid"
     )
     plans = budget_ui.plans_missing_revenue(cells)
     prices = budget_ui.default_plan_prices(plans) if plans else {}
     budget = _budget_view(budget_ui.budget_summary(cells, levels, prices))
-    return count_text, reasons, _level_inputs(levels), _price_inputs(prices), budget, buttons
+    return count_text, reasons, _level_inputs(levels), _price_inputs(prices), budget, buttons, ""
 
 
 def _download_buttons(view, counts: dict[str, int]) -> list:
@@ -243,6 +270,7 @@ def _price_inputs(prices: dict[str, float]) -> html.Div | None:
 
 @callback(
     Output(BUDGET, "children", allow_duplicate=True),
+    Output(PREVIEW_NOTE, "children", allow_duplicate=True),
     Input({"type": LEVEL_INPUT, "key": ALL}, "value"),
     Input({"type": PRICE_INPUT, "plan": ALL}, "value"),
     State({"type": LEVEL_INPUT, "key": ALL}, "id"),
@@ -253,20 +281,63 @@ def _price_inputs(prices: dict[str, float]) -> html.Div | None:
 def show_budget(level_values, price_values, level_ids, price_ids, store):
     view = context.resolve_view(store)
     if view.run is None or not level_ids:
-        return no_update if view.run is not None else None
-    levels = budget_ui.discount_levels(view.run.parameters)
-    for component_id, value in zip(level_ids, level_values, strict=True):
-        segment, level = component_id["key"].split("|", 1)
-        levels[(segment, level)] = _clamped(value, levels.get((segment, level), 0.0))
+        return (no_update, no_update) if view.run is not None else (None, None)
+    levels = _levels_from(view.run.parameters, level_ids, level_values)
     prices = {
         component_id["plan"]: float(value)
         for component_id, value in zip(price_ids, price_values, strict=True)
         if value is not None and float(value) >= 0
     }
     cells = budget_cells(context.engine(), view.run.run_id, view.filters)
+    note = budget_ui.preview_note(levels, budget_ui.discount_levels(view.run.parameters))
     if cells.empty:
-        return empty_state("No discount target matches these filters.")
-    return _budget_view(budget_ui.budget_summary(cells, levels, prices))
+        return empty_state("No discount target matches these filters."), note
+    return _budget_view(budget_ui.budget_summary(cells, levels, prices)), note
+
+
+def _levels_from(parameters, level_ids, level_values) -> dict[tuple[str, str], float]:
+    """The run's levels with the values typed into the level inputs (clamped to 0-100)."""
+    levels = budget_ui.discount_levels(parameters)
+    for component_id, value in zip(level_ids, level_values, strict=True):
+        segment, level = component_id["key"].split("|", 1)
+        levels[(segment, level)] = _clamped(value, levels.get((segment, level), 0.0))
+    return levels
+
+
+@callback(
+    Output(APPLY_STORE, "data"),
+    Input(APPLY, "n_clicks"),
+    State({"type": LEVEL_INPUT, "key": ALL}, "value"),
+    State({"type": LEVEL_INPUT, "key": ALL}, "id"),
+    State(ids.VIEW_STORE, "data"),
+    background=True,
+    running=[
+        (Output(APPLY, "disabled"), True, False),
+        (Output(APPLY_MESSAGE, "children"), "Analysing with the new levels…", ""),
+    ],
+    prevent_initial_call=True,
+)
+def apply_levels(clicks, level_values, level_ids, store):
+    """Save the typed levels as the data set's discount table (a new run; audited by the job)."""
+    view = context.resolve_view(store)
+    if not clicks or view.run is None or not level_ids:
+        return no_update
+    levels = _levels_from(view.run.parameters, level_ids, level_values)
+    return apply_discount_levels_job(
+        context.settings().database_url, view.run.dataset_id, levels, context.actor()
+    )
+
+
+@callback(
+    Output(APPLY_MESSAGE, "children", allow_duplicate=True),
+    Input(APPLY_STORE, "data"),
+    prevent_initial_call=True,
+)
+def show_applied(summary):
+    if not summary:
+        return no_update
+    colour = "text-success" if summary.get("ok") else "text-danger"
+    return html.Span(summary.get("message", ""), className=colour, id=f"{APPLY_MESSAGE}-text")
 
 
 def _clamped(value, default: float) -> float:

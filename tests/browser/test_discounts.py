@@ -129,6 +129,29 @@ def test_download_and_budget_follow_the_targets(dash_duo, app, loaded_engine) ->
     level.send_keys("30", Keys.ENTER)
     changed = {**LEVELS, ("Risky", "Medium"): 30.0}
     dash_duo.wait_for_text_to_equal("#discounts-kpi-cost", expected_cost(basic, changed), 15)
+    until(
+        lambda: dash_duo.find_element("#discounts-preview-note").text.startswith(
+            "Preview only: Risky/Medium 30 % (applied 20 %)."
+        ),
+        timeout=10,
+    )
+    # Applying makes a new run with 30 %: the table follows and the preview note goes.
+    dash_duo.find_element("#discounts-apply").click()
+    dash_duo.wait_for_contains_text("#discounts-apply-message-text", "Applied:", timeout=60)
+    until(lambda: dash_duo.find_element("#discounts-preview-note").text == "", timeout=15)
+    with loaded_engine.connect() as connection:
+        risky = (
+            connection.execute(
+                text(
+                    "SELECT DISTINCT discount_pct FROM customer_results "
+                    "WHERE discount_target AND segment = 'Risky'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert risky == [30.0]
+    dash_duo.wait_for_text_to_equal("#discounts-kpi-cost", expected_cost(basic, changed), 15)
 
     # An old link: a data set that is gone and a country this one lacks are named on screen,
     # and the send list's link is exactly the view shown.

@@ -201,6 +201,7 @@ def test_login_page_escapes_what_it_echoes(secured) -> None:
     [
         ("viewer", "data-result-store.data", 403),
         ("viewer", "data-reanalysis-store.data", 403),
+        ("viewer", "discounts-applied.data", 403),
         ("viewer", "messaging-saved.children", 403),
         ("viewer", "data-delete-message.children", 403),
         ("analyst", "data-delete-message.children", 403),

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from dashboard.services.analysis import (
+    AnalysisParameters,
     ReanalysisError,
     analyze_dataset,
     parse_parameters,
@@ -16,6 +17,7 @@ from dashboard.services.analysis import (
 )
 from dashboard.services.sample_data import write_csv
 from db.ingest import ingest_file
+from db.queries import active_run
 
 
 @pytest.fixture
@@ -113,3 +115,40 @@ def test_refusals_leave_the_previous_results(engine: Engine, analysed: int) -> N
         f"There is no data set {analysed + 1}."
     )
     assert runs(engine) == before
+
+
+def test_applying_discount_levels_makes_a_new_run_with_them(engine: Engine, tmp_path: Path) -> None:
+    from dashboard.services.analysis import apply_discount_levels
+    from db.audit import Actor
+
+    path = tmp_path / "customers.csv"
+    write_csv(path, rows=1_500, seed=4)
+    dataset_id = ingest_file(engine, path).dataset_id
+    first = analyze_dataset(engine, dataset_id, AnalysisParameters(k=3))
+    levels = {("Dormant", "High"): 12.5, ("Dormant", "Medium"): 15.0, ("Risky", "Medium"): 25.0}
+    summary = apply_discount_levels(engine, dataset_id, levels, Actor("maria"))
+    assert summary["ok"] is True and summary["run_id"] != first.run_id
+    run = active_run(engine, dataset_id)
+    assert run.run_id == summary["run_id"] and run.k_used == 3  # only the discounts changed
+    with engine.connect() as connection:
+        applied = {
+            (segment, level): pct
+            for segment, level, pct in connection.execute(
+                text(
+                    "SELECT DISTINCT segment, engagement_level, discount_pct FROM customer_results "
+                    "WHERE run_id = :r AND discount_target"
+                ),
+                {"r": run.run_id},
+            )
+        }
+        audited = connection.execute(
+            text("SELECT username, action, outcome FROM audit_events ORDER BY id")
+        ).all()
+    assert applied == levels
+    assert [tuple(row) for row in audited] == [("maria", "analyze", "ok")]
+
+    refused = apply_discount_levels(
+        engine, dataset_id, {("Risky", "Medium"): 150.0}, Actor("maria")
+    )
+    assert refused["ok"] is False and refused["message"].startswith("Nothing changed")
+    assert active_run(engine, dataset_id).run_id == run.run_id

@@ -111,3 +111,15 @@ def test_reason_summary_counts_treated_and_control() -> None:
     summary = reason_summary(frame, LEVELS).set_index("reason")
     assert summary.loc["Dormant"].tolist() == [7, 5, 2, "High 10 % · Medium 15 %"]
     assert summary.loc["Risky, medium engagement"].tolist() == [7, 7, 0, "20 %"]
+
+
+def test_a_preview_says_what_nothing_else_uses_yet() -> None:
+    from dashboard.components.discounts import discount_levels, preview_note
+
+    applied = discount_levels(None)
+    assert preview_note(applied, applied) == ""
+    changed = {**applied, ("Risky", "Medium"): 25.0}
+    assert preview_note(changed, applied) == (
+        "Preview only: Risky/Medium 25 % (applied 20 %). The target table, the send list and "
+        "the messages still use the applied levels until an analyst applies these."
+    )
