@@ -232,7 +232,7 @@ def parse_map_options(options: list[str]) -> dict[str, str]:
     return mapping
 
 
-def _display_names(headers: tuple[str, ...]) -> list[str]:
+def display_names(headers: tuple[str, ...]) -> list[str]:
     """A unique, non-empty name per column: ``column_7`` for a blank 7th header,
     ``Age (column 5)`` for a repeated one."""
     names: list[str] = []
@@ -326,7 +326,7 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
             fields.pop(canonical if alternate_chosen else alternate)
 
     mapped = set(fields.values())
-    names = _display_names(stripped)
+    names = display_names(stripped)
     extras = {names[c]: c for c in range(len(stripped)) if c not in mapped}
     satisfied = set(fields) | {ALTERNATE_FOR[f] for f in fields if f in ALTERNATE_FOR}
     missing = tuple(field for field in REQUIRED if field not in satisfied)
@@ -431,7 +431,7 @@ def describe_missing(mapping: HeaderMapping, suggestions: dict[str, list[str]]) 
     lines = [f"missing required column(s): {'; '.join(parts)}"]
     for field in mapping.missing_required:
         lines.append(f"  {field}: {FIELD_DESCRIPTIONS[field]}")
-    names = _display_names(mapping.headers)
+    names = display_names(mapping.headers)
     used_as = {column: field for field, column in mapping.fields.items()}
     listing = [
         _quote(name) + (f" (used as {used_as[column]})" if column in used_as else "")

@@ -32,6 +32,26 @@ class IngestError(Exception):
     """A file that cannot be loaded, with a message that tells the user what to do."""
 
 
+class MissingColumns(IngestError):
+    """A file without a column for a required field: what a page needs to let the user pick.
+
+    ``columns`` are the file's column names (as ``--map`` names them) with up to five
+    sample values each; ``suggestions`` the candidate columns per missing field, best first.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        missing: tuple[str, ...],
+        columns: list[tuple[str, list[str]]],
+        suggestions: dict[str, list[str]],
+    ) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.columns = columns
+        self.suggestions = suggestions
+
+
 @dataclass(frozen=True)
 class IngestOptions:
     name: str | None = None
@@ -119,7 +139,12 @@ def _ingest_text(
     if mapping.missing_required:
         sample = _sample(path, facts.encoding, delimiter, len(mapping.headers))
         suggestions = fields.suggest_columns(mapping, sample)
-        raise IngestError(fields.describe_missing(mapping, suggestions))
+        raise MissingColumns(
+            fields.describe_missing(mapping, suggestions),
+            mapping.missing_required,
+            _column_samples(mapping, sample),
+            suggestions,
+        )
 
     day_first = _decide_date_orders(path, facts.encoding, delimiter, mapping, options)
     recency_source = "last_login" if "last_login" in mapping.fields else "last_login_days"
@@ -146,6 +171,27 @@ def _find_by_hash(engine: Engine, sha256: str) -> IngestResult | None:
         as_of_date=found.as_of_date,
         already_loaded=True,
     )
+
+
+SAMPLE_VALUES = 5
+
+
+def _column_samples(
+    mapping: fields.HeaderMapping, sample: pd.DataFrame
+) -> list[tuple[str, list[str]]]:
+    """Each column's name with its first few distinct non-blank values."""
+    names = fields.display_names(mapping.headers)
+    shown = []
+    for position, name in enumerate(names):
+        seen: dict[str, None] = {}
+        if position in sample.columns:
+            column = sample[position].fillna("").astype(str)
+            for text in column[~values.is_blank(column)]:
+                seen[text.strip()[:40]] = None
+                if len(seen) == SAMPLE_VALUES:
+                    break
+        shown.append((name, list(seen)))
+    return shown
 
 
 def _sample(path: Path, encoding: str, delimiter: str, width: int) -> pd.DataFrame:

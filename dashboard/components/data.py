@@ -8,7 +8,7 @@ from typing import Any
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from dashboard.components import formatting
 from dashboard.components.csv_export import neutralise_frame
@@ -55,6 +55,55 @@ def rejected_reasons_table(reasons: list[dict[str, Any]], table_id: str) -> dbc.
     )
 
 
+def merged_column_map(map_text: str | None, chosen: dict[str, str]) -> str:
+    """The "Column names" text with one ``Header=field`` line per chosen field.
+
+    A line already naming one of those fields is replaced; other lines stay as typed.
+    """
+    kept = [
+        line
+        for line in (map_text or "").splitlines()
+        if line.strip() and line.rsplit("=", 1)[-1].strip() not in chosen
+    ]
+    return "\n".join([*kept, *(f"{column}={field}" for field, column in chosen.items())])
+
+
+def column_label(name: str, samples: list[str]) -> str:
+    """A column as the user recognises it: its name and a few of its values."""
+    shown = ", ".join(samples[:5])
+    return f"{name} — e.g. {shown}" if shown else f"{name} (empty in the first rows)"
+
+
+def column_choices(summary: dict[str, Any], ids: dict[str, str]) -> html.Div:
+    """Per missing field, a dropdown of the file's columns (with sample values) and a button
+    that loads the file again with the chosen columns."""
+    options = [
+        {"label": column_label(column["name"], column["samples"]), "value": column["name"]}
+        for column in summary.get("columns", [])
+    ]
+    rows = [
+        dbc.Row(
+            [
+                dbc.Col(dbc.Label(f"Column with {item['label']}", className="small mb-0"), md=4),
+                dbc.Col(
+                    dcc.Dropdown(
+                        id={"type": ids["map_field"], "field": item["field"]},
+                        options=options,
+                        value=item.get("suggested"),
+                        placeholder="Choose a column",
+                        clearable=False,
+                    ),
+                    md=8,
+                ),
+            ],
+            className="g-2 mb-2 align-items-center",
+        )
+        for item in summary["missing"]
+    ]
+    button = dbc.Button("Load with these columns", id=ids["map_apply"], color="primary", size="sm")
+    return html.Div([*rows, button], id=ids["map_form"], className="mt-2")
+
+
 def upload_summary(summary: dict[str, Any], ids: dict[str, str]) -> html.Div:
     """What happened to an upload: counts, rejected reasons, the buttons that follow.
 
@@ -62,6 +111,10 @@ def upload_summary(summary: dict[str, Any], ids: dict[str, str]) -> html.Div:
     reasons, download, show, refusal. The show button has a pattern-matching id
     ``{"type": ids["show"], "dataset": id}`` so a callback can listen to it before it exists.
     """
+    if summary.get("missing"):
+        return html.Div(
+            [refusal(summary.get("message", ""), ids["refusal"]), column_choices(summary, ids)]
+        )
     if not summary.get("rows_loaded") and not summary.get("ok"):
         return html.Div(refusal(summary.get("message", ""), ids["refusal"]))
     if summary.get("already_loaded"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import ids
@@ -20,6 +20,7 @@ from dashboard.components.data import (
     DATE_ORDER_OPTIONS,
     dataset_grid,
     dataset_rows,
+    merged_column_map,
     rejected_csv,
     upload_summary,
 )
@@ -64,7 +65,25 @@ SUMMARY_IDS = {
     "download": "data-summary-download",
     "show": "data-summary-show",
     "refusal": "data-summary-refusal",
+    "map_field": "data-map-field",  # {"type": ..., "field": name}: a column per missing field
+    "map_apply": "data-map-apply",
+    "map_form": "data-map-form",
 }
+SCROLL = "data-scroll"
+
+# Bring what the upload says into view: progress, then the result or the refusal, which sit
+# below the fold of a 1440×900 screen.
+SCROLL_JS = """
+function(_progress, _summary) {
+    const triggered = (window.dash_clientside.callback_context.triggered || [])[0];
+    const id = triggered && triggered.prop_id ? triggered.prop_id.split('.')[0] : null;
+    const element = id ? document.getElementById(id) : null;
+    if (element && element.textContent) {
+        element.scrollIntoView({block: 'center', behavior: 'smooth'});
+    }
+    return window.dash_clientside.no_update;
+}
+"""
 UPLOAD_STYLE = {
     "borderWidth": "2px",
     "borderStyle": "dashed",
@@ -136,6 +155,7 @@ def _upload_form() -> html.Div:
             ),
             html.Div(id=PROGRESS, className="text-muted small mb-2", role="status"),
             loading(html.Div(id=SUMMARY)),
+            dcc.Store(id=SCROLL),
             dcc.Download(id=DOWNLOAD),
         ]
     )
@@ -304,6 +324,39 @@ def load_file(set_progress, contents, _reload, filename, name, date_order, map_t
     )
     set_progress("")
     return summary
+
+
+clientside_callback(
+    SCROLL_JS,
+    Output(SCROLL, "data"),
+    Input(PROGRESS, "children"),
+    Input(SUMMARY, "children"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    Output(COLUMN_MAP, "value"),
+    Output(RELOAD, "n_clicks"),
+    Input(SUMMARY_IDS["map_apply"], "n_clicks"),
+    State({"type": SUMMARY_IDS["map_field"], "field": ALL}, "value"),
+    State({"type": SUMMARY_IDS["map_field"], "field": ALL}, "id"),
+    State(COLUMN_MAP, "value"),
+    State(RELOAD, "n_clicks"),
+    prevent_initial_call=True,
+)
+def load_with_chosen_columns(clicks, columns, field_ids, map_text, reloads):
+    """Put the chosen column per missing field into the column names and load again."""
+    if not clicks:
+        raise PreventUpdate
+    chosen = {
+        field_id["field"]: column
+        for field_id, column in zip(field_ids, columns, strict=True)
+        if column
+    }
+    if not chosen:
+        raise PreventUpdate
+    return merged_column_map(map_text, chosen), (reloads or 0) + 1
 
 
 @callback(Output(SUMMARY, "children"), Input(RESULT_STORE, "data"), prevent_initial_call=True)

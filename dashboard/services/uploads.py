@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from dashboard.services.analysis import AnalysisError, analyze_dataset
 from db import audit, fields
 from db.audit import COMMAND_LINE, Actor
-from db.ingest import IngestError, IngestOptions, ingest_file
+from db.ingest import IngestError, IngestOptions, MissingColumns, ingest_file
 from db.queries import active_run
 from db.session import make_engine
 
@@ -92,6 +92,36 @@ def refused(message: str) -> dict[str, Any]:
 
 
 AUDITED_KEYS = ("file", "dataset_id", "rows_loaded", "rows_rejected", "already_loaded")
+
+
+FIELD_WORDS = {
+    "customer_id": "the customer ID",
+    "last_login": "the last login (a date, or days since it)",
+    "watch_time_hours": "the watch time (hours, or minutes)",
+}
+
+
+def missing_columns(filename: str, error: MissingColumns) -> dict[str, Any]:
+    """A refusal the page can act on: per missing field, the file's columns to choose from.
+
+    In the page's words, not the command line's: the user picks a column per field and the
+    file is loaded again with that choice (the ``column_map`` of the next upload).
+    """
+    wanted = " and ".join(FIELD_WORDS[field] for field in error.missing)
+    return {
+        "ok": False,
+        "message": f"{filename} has no column the loader recognises for {wanted}. "
+        "Choose the column that holds it below, then load the file again.",
+        "missing": [
+            {
+                "field": field,
+                "label": FIELD_WORDS[field],
+                "suggested": (error.suggestions.get(field) or [None])[0],
+            }
+            for field in error.missing
+        ],
+        "columns": [{"name": name, "samples": samples} for name, samples in error.columns],
+    }
 
 
 def run_upload_job(database_url: str, contents: str, filename: str | None, **options: Any):
@@ -178,6 +208,8 @@ def _upload(
             path.write_bytes(data)
             del data
             result = ingest_file(engine, path, options)
+    except MissingColumns as error:
+        return missing_columns(filename, error)
     except IngestError as error:
         return refused(str(error))
     except Exception:  # the user sees a plain message; the details go to the server log

@@ -8,11 +8,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from selenium.webdriver.common.keys import Keys
 from sqlalchemy import Engine, text
 
-from db.ingest import IngestError, ingest_file
 from tests.browser.conftest import console_errors, start_app
 
 HEADER = "Customer ID,Name,Gender,Country,Plan,Join Date,Last Login,Watch Time Hours,Visits,Monthly Revenue\n"
@@ -128,28 +126,36 @@ def test_upload_shows_exact_summary_and_switches_data_set(
     assert console_errors(dash_duo) == []
 
 
-def test_refused_upload_shows_the_loaders_message(
+def test_a_file_without_a_known_column_is_mapped_on_the_page_and_loads(
     dash_duo, make_app, loaded_engine, tmp_path
 ) -> None:
-    path = tmp_path / "no_hours.csv"
-    path.write_text("Customer ID,Name,Last Login\nC1,Ann,2024-01-10\nC2,Bob,2024-01-12\n")
-    with pytest.raises(IngestError) as refused:
-        ingest_file(loaded_engine, path)
-    expected = str(refused.value)
-    assert "watch_time_hours" in expected and "\n" in expected
-
+    """No command-line words: the page offers the file's columns, with sample values, for the
+    missing field, and loads the file again with the one chosen."""
+    path = tmp_path / "usage.csv"
+    path.write_text(
+        "Customer ID,Name,Last Login,Usage\nC1,Ann,2024-01-10,30\nC2,Bob,2024-01-12,4.5\n"
+    )
     start_app(dash_duo, make_app())
     dash_duo.wait_for_page(dash_duo.server_url + "/data")
     upload(dash_duo, path)
-    dash_duo.wait_for_element("#data-summary-refusal", timeout=30)
-    # innerText keeps the line breaks that white-space: pre-wrap shows.
-    shown = dash_duo.driver.execute_script(
-        "return document.querySelector('#data-summary-refusal').innerText"
+    dash_duo.wait_for_text_to_equal(
+        "#data-summary-refusal",
+        "usage.csv has no column the loader recognises for the watch time (hours, or minutes). "
+        "Choose the column that holds it below, then load the file again.",
+        timeout=30,
     )
-    assert shown.strip() == expected.strip()
+    assert "--map" not in dash_duo.find_element("#data-summary").text
     assert "Traceback" not in dash_duo.find_element("#data-summary").text
+    form = dash_duo.find_element("#data-map-form").text
+    assert "Column with the watch time (hours, or minutes)" in form
+    assert "Usage — e.g. 30, 4.5" in form  # preselected: the column whose values fit
+    dash_duo.find_element("#data-map-apply").click()
+    dash_duo.wait_for_text_to_equal("#data-summary-loaded", "2", timeout=60)
+    assert (
+        dash_duo.find_element("#data-column-map").get_attribute("value") == "Usage=watch_time_hours"
+    )
     with loaded_engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM datasets")).scalar_one() == 1
+        assert connection.execute(text("SELECT count(*) FROM datasets")).scalar_one() == 2
     assert console_errors(dash_duo) == []
 
 

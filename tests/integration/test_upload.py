@@ -74,8 +74,12 @@ def test_good_file_is_loaded_and_analysed_with_exact_counts(engine: Engine) -> N
 def test_refused_file_gives_the_loaders_message_and_writes_nothing(engine: Engine) -> None:
     summary = run_upload(engine, data_url(MISSING_WATCH_TIME), "no_hours.csv", max_bytes=10_000)
     assert summary["ok"] is False
-    assert "watch_time_hours" in summary["message"]
-    assert "\n" in summary["message"] and "Traceback" not in summary["message"]
+    assert summary["message"] == (
+        "no_hours.csv has no column the loader recognises for the watch time (hours, or "
+        "minutes). Choose the column that holds it below, then load the file again."
+    )
+    assert [item["field"] for item in summary["missing"]] == ["watch_time_hours"]
+    assert "--map" not in summary["message"] and "Traceback" not in summary["message"]
     assert counts(engine) == NOTHING
 
 
@@ -132,3 +136,31 @@ def test_decoded_size_and_map_parsing() -> None:
         "A": "last_login",
         "B": "watch_time_hours",
     }
+
+
+def test_missing_columns_come_back_as_choices_in_the_pages_words(engine: Engine) -> None:
+    body = "Customer ID,Name,Last Login,Usage\nC1,Ann,2024-01-10,30\nC2,Bob,2024-01-12,4.5\n"
+    summary = run_upload(engine, data_url(body), "usage.csv", max_bytes=10_000)
+    assert summary == {
+        "ok": False,
+        "message": "usage.csv has no column the loader recognises for the watch time (hours, "
+        "or minutes). Choose the column that holds it below, then load the file again.",
+        "missing": [
+            {
+                "field": "watch_time_hours",
+                "label": "the watch time (hours, or minutes)",
+                "suggested": "Usage",
+            }
+        ],
+        "columns": [
+            {"name": "Customer ID", "samples": ["C1", "C2"]},
+            {"name": "Name", "samples": ["Ann", "Bob"]},
+            {"name": "Last Login", "samples": ["2024-01-10", "2024-01-12"]},
+            {"name": "Usage", "samples": ["30", "4.5"]},
+        ],
+    }
+    assert counts(engine) == NOTHING
+    loaded = run_upload(
+        engine, data_url(body), "usage.csv", max_bytes=10_000, map_text="Usage=watch_time_hours"
+    )
+    assert (loaded["ok"], loaded["rows_loaded"]) == (True, 2)

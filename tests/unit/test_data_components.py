@@ -126,3 +126,13 @@ def test_dataset_rows_mark_the_active_one() -> None:
         (1, "Showing", "2024-01-01"),
     ]
     assert rows[1]["rows_loaded"] == 2_000
+
+
+def test_chosen_columns_join_the_typed_column_names() -> None:
+    from dashboard.components.data import merged_column_map
+
+    typed = "Hours=watch_time_hours\nLast Payment=last_login\n"
+    assert merged_column_map(typed, {"watch_time_hours": "Usage"}) == (
+        "Last Payment=last_login\nUsage=watch_time_hours"
+    )
+    assert merged_column_map(None, {"customer_id": "Subscriber"}) == "Subscriber=customer_id"
