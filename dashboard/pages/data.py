@@ -74,12 +74,11 @@ SCROLL = "data-scroll"
 # Bring what the upload says into view: progress, then the result or the refusal, which sit
 # below the fold of a 1440×900 screen.
 SCROLL_JS = """
-function(_progress, _summary) {
-    const triggered = (window.dash_clientside.callback_context.triggered || [])[0];
-    const id = triggered && triggered.prop_id ? triggered.prop_id.split('.')[0] : null;
+function(progress, summary) {
+    const id = summary ? 'data-summary' : (progress ? 'data-progress' : null);
     const element = id ? document.getElementById(id) : null;
-    if (element && element.textContent) {
-        element.scrollIntoView({block: 'center', behavior: 'smooth'});
+    if (element) {
+        element.scrollIntoView({block: 'center'});
     }
     return window.dash_clientside.no_update;
 }
@@ -331,7 +330,6 @@ clientside_callback(
     Output(SCROLL, "data"),
     Input(PROGRESS, "children"),
     Input(SUMMARY, "children"),
-    prevent_initial_call=True,
 )
 
 
