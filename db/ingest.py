@@ -110,25 +110,33 @@ def ingest_file(engine: Engine, path: Path, options: IngestOptions | None = None
             f"{path.name} is {kind}, not a customer export: load a CSV file (or an Excel or "
             "OpenDocument workbook) with one row per customer."
         )
-    sha256 = csv_source.inspect_file(path).sha256
-    existing = _find_by_hash(engine, sha256)
+    facts = csv_source.inspect_file(path)
+    existing = _find_by_hash(engine, facts.sha256)
     if existing is not None:
         return existing
     if kind in file_kinds.SPREADSHEETS:
         try:
             with spreadsheet.sheet_as_csv(path, options.sheet) as text_path:
-                return _ingest_text(engine, text_path, path.name, sha256, options)
+                # The sheet is written as UTF-8 (spreadsheet.sheet_as_csv).
+                return _ingest_text(engine, text_path, "utf-8", path.name, facts.sha256, options)
         except spreadsheet.SpreadsheetError as error:
             raise IngestError(str(error)) from error
-    return _ingest_text(engine, path, path.name, sha256, options)
+    return _ingest_text(engine, path, facts.encoding, path.name, facts.sha256, options)
 
 
 def _ingest_text(
-    engine: Engine, path: Path, file_name: str, sha256: str, options: IngestOptions
+    engine: Engine,
+    path: Path,
+    encoding: str,
+    file_name: str,
+    sha256: str,
+    options: IngestOptions,
 ) -> IngestResult:
-    """Validate and load a text export (a workbook arrives here as its sheet's CSV)."""
-    facts = csv_source.inspect_file(path)
-    delimiter, header = csv_source.read_header(path, facts.encoding)
+    """Validate and load a text export (a workbook arrives here as its sheet's CSV).
+
+    ``sha256`` and ``file_name`` are the file the user gave, read once by the caller.
+    """
+    delimiter, header = csv_source.read_header(path, encoding)
     if not header:
         raise IngestError(f"{file_name} is empty: no header row was found.")
     try:
@@ -137,7 +145,7 @@ def _ingest_text(
     except fields.MappingError as error:
         raise IngestError(str(error)) from error
     if mapping.missing_required:
-        sample = _sample(path, facts.encoding, delimiter, len(mapping.headers))
+        sample = _sample(path, encoding, delimiter, len(mapping.headers))
         suggestions = fields.suggest_columns(mapping, sample)
         raise MissingColumns(
             fields.describe_missing(mapping, suggestions),
@@ -146,13 +154,13 @@ def _ingest_text(
             suggestions,
         )
 
-    day_first = _decide_date_orders(path, facts.encoding, delimiter, mapping, options)
+    day_first = _decide_date_orders(path, encoding, delimiter, mapping, options)
     recency_source = "last_login" if "last_login" in mapping.fields else "last_login_days"
     as_of = options.as_of
     if recency_source == "last_login_days" and as_of is None:
         as_of = datetime.now(UTC).date()
     plan = ChunkPlan(mapping=mapping, day_first=day_first, as_of=as_of, delimiter=delimiter)
-    chunks = csv_source.iter_chunks(path, facts.encoding, delimiter, options.chunk_rows)
+    chunks = csv_source.iter_chunks(path, encoding, delimiter, options.chunk_rows)
     name = (options.name or file_name).strip()[:200] or file_name
     return _write_dataset(engine, name, file_name, sha256, plan, chunks, options, recency_source)
 

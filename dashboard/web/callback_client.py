@@ -72,9 +72,10 @@ def request_body(
     output: str,
     spec: dict,
     values: Mapping[ValueKey, Any],
-    changed: list[str] | None = None,
+    changed: list[str],
 ) -> dict:
-    """The JSON body the browser posts for this callback, with ``values`` for its arguments."""
+    """The JSON body the browser posts for this callback, with ``values`` for its arguments
+    and ``changed`` the ``id.property`` triggers it reports."""
 
     def item_payload(item: dict) -> dict:
         key = (item["id"], item["property"])
@@ -85,9 +86,7 @@ def request_body(
         "output": output,
         "outputs": _outputs_payload(output),
         "inputs": inputs,
-        "changedPropIds": changed
-        if changed is not None
-        else [f"{i['id']}.{i['property']}" for i in spec["inputs"]][:1],
+        "changedPropIds": changed,
         "state": [item_payload(item) for item in spec.get("state", [])],
     }
 

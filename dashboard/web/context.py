@@ -87,9 +87,6 @@ def actor() -> Actor:
 
 def record(action: str, detail: dict | None = None, outcome: str = "ok") -> None:
     """Add an audit event for the current user and request."""
-    from flask import has_request_context, request
-
     from db import audit
 
-    remote = request.remote_addr if has_request_context() else None
-    audit.record(engine(), action, identity().username, outcome, detail, remote)
+    audit.record_for(engine(), actor(), action, outcome, detail)
