@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -31,6 +33,16 @@ def make_engine(database_url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
     return create_engine(database_url, pool_pre_ping=True, **kwargs)
+
+
+@contextmanager
+def opened_engine(database_url: str) -> Iterator[Engine]:
+    """An engine for one command, disposed at the end so no connection outlives it."""
+    engine = make_engine(database_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def safe_url(database_url: str) -> str:

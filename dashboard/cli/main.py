@@ -7,11 +7,15 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dashboard.cli.campaign import add_campaign_parser, run_campaign
 from dashboard.cli.options import filter_values
 from dashboard.cli.users import add_users_parser, run_users
 from dashboard.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def _date(text: str) -> date:
@@ -209,10 +213,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from db.ingest import IngestError, IngestOptions, ingest_file
-    from db.session import make_engine, upgrade_database
+    from db.session import opened_engine, upgrade_database
 
     upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
     from db.fields import MappingError, parse_map_options
 
     try:
@@ -232,7 +235,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         on_progress=lambda rows: print(f"read {rows:,} rows", file=sys.stderr, flush=True),
     )
     try:
-        result = ingest_file(engine, args.file, options)
+        with opened_engine(settings.database_url) as engine:
+            result = ingest_file(engine, args.file, options)
     except IngestError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -251,15 +255,14 @@ def _analyze(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_analysis(settings: Settings, dataset_id: int | None, as_of: date | None, k: int) -> int:
     from dashboard.services.analysis import AnalysisError, AnalysisParameters, analyze_dataset
-    from db.session import make_engine
+    from db.session import opened_engine
 
     if k < 1:
         print("error: --k must be at least 1", file=sys.stderr)
         return 2
     try:
-        run = analyze_dataset(
-            make_engine(settings.database_url), dataset_id, AnalysisParameters(as_of=as_of, k=k)
-        )
+        with opened_engine(settings.database_url) as engine:
+            run = analyze_dataset(engine, dataset_id, AnalysisParameters(as_of=as_of, k=k))
     except AnalysisError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -268,13 +271,18 @@ def _run_analysis(settings: Settings, dataset_id: int | None, as_of: date | None
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from db.session import opened_engine, upgrade_database
+
+    upgrade_database(settings.database_url)
+    with opened_engine(settings.database_url) as engine:
+        return _export_from(args, engine)
+
+
+def _export_from(args: argparse.Namespace, engine: Engine) -> int:
     from dashboard.services import exports
     from db.filters import FilterError, checked
     from db.queries import active_run, filter_options
-    from db.session import make_engine, upgrade_database
 
-    upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
     run = active_run(engine, args.dataset)
     if run is None:
         print(
@@ -312,7 +320,6 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
             "file": str(args.out),
         },
     )
-    engine.dispose()
     print(
         f"wrote {rows:,} customers ({filters.describe()}{LIST_NOTES.get(table, '')}) "
         f"of data set {run.dataset_id} to {args.out}"
@@ -328,10 +335,11 @@ LIST_NOTES = {
 
 def _datasets(_args: argparse.Namespace, settings: Settings) -> int:
     from db.queries import list_datasets
-    from db.session import make_engine, upgrade_database
+    from db.session import opened_engine, upgrade_database
 
     upgrade_database(settings.database_url)
-    frame = list_datasets(make_engine(settings.database_url))
+    with opened_engine(settings.database_url) as engine:
+        frame = list_datasets(engine)
     if frame.empty:
         print("No data sets loaded yet: python -m dashboard ingest FILE")
         return 0
@@ -370,7 +378,7 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
     from db.session import (
         current_revision,
         head_revision,
-        make_engine,
+        opened_engine,
         safe_url,
         upgrade_database,
     )
@@ -379,7 +387,8 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
         upgrade_database(settings.database_url)
         print(f"schema at {head_revision()} ({safe_url(settings.database_url)})")
         return 0
-    current = current_revision(make_engine(settings.database_url))
+    with opened_engine(settings.database_url) as engine:
+        current = current_revision(engine)
     print(f"current: {current or 'empty database'}; head: {head_revision()}")
     return 0
 

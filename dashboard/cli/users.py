@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
 from dashboard.config import Settings
 from dashboard.services import accounts
 from db import audit
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def add_users_parser(commands: argparse._SubParsersAction) -> None:
@@ -40,10 +44,14 @@ def _read_password() -> str:
 
 
 def run_users(args: argparse.Namespace, settings: Settings) -> int:
-    from db.session import make_engine, upgrade_database
+    from db.session import opened_engine, upgrade_database
 
     upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
+    with opened_engine(settings.database_url) as engine:
+        return _run_users(args, engine)
+
+
+def _run_users(args: argparse.Namespace, engine: Engine) -> int:
     command = args.users_command
     try:
         if command == "list":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dashboard.config import Settings
 from db.queries import count_datasets
-from db.session import make_engine, safe_url, upgrade_database
+from db.session import opened_engine, safe_url, upgrade_database
 
 SAMPLE_ROWS = 5_000
 SAMPLE_SEED = 42
@@ -23,9 +23,9 @@ def prepare_database(
     )
     echo(f"Database: {where}")
     upgrade_database(settings.database_url)
-    engine = make_engine(settings.database_url)
-    if count_datasets(engine) or not load_sample:
-        return
+    with opened_engine(settings.database_url) as engine:
+        if count_datasets(engine) or not load_sample:
+            return
     echo(f"Empty database: loading {SAMPLE_ROWS:,} generated sample customers (seed {SAMPLE_SEED})")
     load_sample_dataset(settings, echo)
 
@@ -41,7 +41,7 @@ def load_sample_dataset(settings: Settings, echo: Callable[[str], None] = print)
         sample_data.write_csv(path, rows=SAMPLE_ROWS, seed=SAMPLE_SEED)
     from dashboard.services.analysis import analyze_dataset
 
-    engine = make_engine(settings.database_url)
-    result = ingest_file(engine, path, IngestOptions(name=SAMPLE_NAME))
-    echo(result.summary())
-    echo(analyze_dataset(engine, result.dataset_id).describe())
+    with opened_engine(settings.database_url) as engine:
+        result = ingest_file(engine, path, IngestOptions(name=SAMPLE_NAME))
+        echo(result.summary())
+        echo(analyze_dataset(engine, result.dataset_id).describe())

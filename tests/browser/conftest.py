@@ -6,10 +6,12 @@ Skipped with a clear reason where Chromium or chromedriver is not installed.
 from __future__ import annotations
 
 import contextlib
+import gc
 import socket
 import threading
 import time
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dash
@@ -22,6 +24,7 @@ from dashboard.services.sample_data import write_csv
 from db.ingest import IngestOptions, ingest_file
 from tests.conftest import chromium_available
 
+CUT_OFF_CONNECTION = "<psycopg.Connection .* was deleted while still open"
 SAMPLE_ROWS = 2_000
 SAMPLE_SEED = 11
 
@@ -29,7 +32,8 @@ SAMPLE_SEED = 11
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser" in str(item.fspath):
-            item.add_marker(SERVER_SHUTDOWN)
+            for mark in SERVER_SHUTDOWN:
+                item.add_marker(mark)
     if chromium_available():
         return
     skip = pytest.mark.skip(
@@ -43,10 +47,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # dash_duo stops its test server by raising SystemExit in the server's threads; a request
 # thread still answering a callback then dies with it, which is the harness shutting down, not
 # the app failing (the app's own errors become 500 responses and never leave the thread).
-SERVER_SHUTDOWN = pytest.mark.filterwarnings(
-    "ignore:Exception in thread .*process_request_thread:"
-    "pytest.PytestUnhandledThreadExceptionWarning"
-)
+# A request thread cut off that way never returns its PostgreSQL connection to the pool; the
+# connection is closed by the garbage collector later, with a ResourceWarning, in whichever
+# browser test runs then.
+SERVER_SHUTDOWN = [
+    pytest.mark.filterwarnings(
+        "ignore:Exception in thread .*process_request_thread:"
+        "pytest.PytestUnhandledThreadExceptionWarning"
+    ),
+    pytest.mark.filterwarnings(f"ignore:{CUT_OFF_CONNECTION}:ResourceWarning"),
+]
+
+
+@pytest.fixture(autouse=True)
+def close_cut_off_connections() -> Iterator[None]:
+    """After each browser test (its server stopped), collect what the stop left behind, so
+    no cut-off connection is closed later during a test of another folder."""
+    yield
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", CUT_OFF_CONNECTION, ResourceWarning)
+        gc.collect()
 
 
 @pytest.hookimpl(wrapper=True)
