@@ -37,6 +37,8 @@ class Settings:
     cache_dir: Path = Path("data") / "cache"
     auth_required: bool = False  # always switched on when serving beyond loopback
     https: bool = False  # served behind HTTPS: session cookies get the Secure flag
+    # How money is labelled ("$", "EUR"); None: the currency the data set's file was written in.
+    currency: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,6 +72,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cache_dir=Path(env.get("CACHE_DIR", "").strip() or Path("data") / "cache"),
         auth_required=_flag(env, "AUTH_REQUIRED"),
         https=_flag(env, "HTTPS"),
+        currency=env.get("CURRENCY", "").strip()[:8] or None,
     )
 
 

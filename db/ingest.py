@@ -258,6 +258,7 @@ def _write_dataset(
     recency_source: str,
 ) -> IngestResult:
     reasons: Counter[str] = Counter()
+    currencies: Counter[str] = Counter()
     rows_read = 0
     with engine.begin() as connection:
         dataset_id = connection.execute(
@@ -278,6 +279,7 @@ def _write_dataset(
         for chunk in chunks:
             result = validate_chunk(chunk.lines, chunk.records, plan)
             insert_frame(connection, "ingest_staging", _staging_frame(dataset_id, result.good))
+            currencies.update(result.currencies)
             if len(result.rejected):
                 connection.execute(
                     insert(RejectedRow),
@@ -317,7 +319,13 @@ def _write_dataset(
         connection.execute(
             update(Dataset)
             .where(Dataset.id == dataset_id)
-            .values(rows_loaded=loaded, rows_rejected=rejected, as_of_date=as_of, status="ready")
+            .values(
+                rows_loaded=loaded,
+                rows_rejected=rejected,
+                as_of_date=as_of,
+                status="ready",
+                currency=_main_currency(currencies),
+            )
         )
         if connection.dialect.name == "postgresql":
             connection.execute(text("ANALYZE customers"))
@@ -329,6 +337,11 @@ def _write_dataset(
         rejected_by_reason=dict(reasons),
         as_of_date=as_of,
     )
+
+
+def _main_currency(currencies: Counter[str]) -> str | None:
+    """The currency most revenue cells are written in (``$12.99``), None when none names one."""
+    return currencies.most_common(1)[0][0] if currencies else None
 
 
 def _nothing_loaded_message(source_file: str, rejected: int, reasons: Counter[str]) -> str:

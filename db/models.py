@@ -60,6 +60,8 @@ class Dataset(Base):
     # Which canonical fields the file carried and how its headers were mapped.
     column_mapping: Mapped[dict[str, Any]] = mapped_column(JSON)
     recency_source: Mapped[str] = mapped_column(String(20))
+    # The currency the file's revenue was written in ("$", "EUR"), None when it named none.
+    currency: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 class Customer(Base):

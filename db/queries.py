@@ -83,6 +83,7 @@ class RunInfo:
     silhouette: float | None
     frequency_available: bool
     revenue_available: bool
+    currency: str | None  # what the file's revenue was written in, None when it named none
     thresholds: dict[str, Any]
     parameters: dict[str, Any]
 
@@ -196,7 +197,7 @@ def active_run(engine: Engine, dataset_id: int | None = None) -> RunInfo | None:
 @lru_cache(maxsize=256)
 def _run_info(engine: Engine, run_id: int) -> RunInfo | None:
     query = (
-        select(AnalysisRun, Dataset.name, Dataset.source_file)
+        select(AnalysisRun, Dataset.name, Dataset.source_file, Dataset.currency)
         .join(Dataset, Dataset.id == AnalysisRun.dataset_id)
         .where(AnalysisRun.id == run_id, AnalysisRun.status == "complete")
     )
@@ -204,7 +205,7 @@ def _run_info(engine: Engine, run_id: int) -> RunInfo | None:
         row = session.execute(query).first()
     if row is None:
         return None
-    run, name, source_file = row
+    run, name, source_file, currency = row
     return RunInfo(
         run_id=run.id,
         dataset_id=run.dataset_id,
@@ -218,6 +219,7 @@ def _run_info(engine: Engine, run_id: int) -> RunInfo | None:
         silhouette=run.silhouette,
         frequency_available=run.frequency_available,
         revenue_available=run.revenue_available,
+        currency=currency,
         thresholds=dict(run.thresholds or {}),
         parameters=dict(run.parameters or {}),
     )
@@ -375,13 +377,16 @@ def _order_by(sort: Sequence[tuple[str, str]]) -> list[ColumnElement[Any]]:
     for column, direction in sort:
         if column not in CUSTOMER_COLUMNS:
             continue
-        expression = RESULTS.c[column]
-        # Missing values sort as the largest on both backends (SQLite's default differs).
-        order.append(
-            expression.desc().nulls_first()
-            if direction == "desc"
-            else expression.asc().nulls_last()
-        )
+        keys = [RESULTS.c[column]]
+        if column == "customer_id":
+            # Shorter ids first, then text: numeric ids in numeric order (9 before 10) and
+            # "user_2" before "user_10"; ids of one width keep their text order.
+            keys.insert(0, func.length(RESULTS.c[column]))
+        for key in keys:
+            # Missing values sort as the largest on both backends (SQLite's default differs).
+            order.append(
+                key.desc().nulls_first() if direction == "desc" else key.asc().nulls_last()
+            )
     order.append(RESULTS.c.id.asc())
     return order
 

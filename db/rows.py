@@ -7,7 +7,9 @@ with the reason text a marketing analyst sees next to the line number.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 
 import numpy as np
@@ -63,6 +65,9 @@ class ChunkPlan:
 class ChunkResult:
     good: pd.DataFrame  # OUTPUT_COLUMNS minus raw_line is filled for every row
     rejected: pd.DataFrame  # line_number, raw_line, reason, kinds (list of reason kinds)
+    currencies: Counter[str] = dataclass_field(
+        default_factory=Counter
+    )  # revenue cells per currency
 
 
 class _Reasons:
@@ -171,6 +176,8 @@ def validate_chunk(lines: list[int], records: list[list[str]], plan: ChunkPlan) 
         out["age"] = parsed_age
 
     _numbers(frame, mapping, out, reasons, checked)
+    revenue = _column(frame, mapping, "monthly_revenue")
+    currencies = Counter() if revenue is None else values.currency_counts(revenue[checked])
     _dates(frame, mapping, plan, out, reasons, checked)
     out["extra"] = _extras(frame, mapping)
 
@@ -191,7 +198,7 @@ def validate_chunk(lines: list[int], records: list[list[str]], plan: ChunkPlan) 
             "kinds": [reasons.kinds[i] for i in np.flatnonzero(rejected_mask.to_numpy())],
         }
     )
-    return ChunkResult(good=good.reset_index(drop=True), rejected=rejected)
+    return ChunkResult(good=good.reset_index(drop=True), rejected=rejected, currencies=currencies)
 
 
 def _numbers(

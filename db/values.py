@@ -53,6 +53,7 @@ because a gender we cannot read is unknown rather than a data error worth reject
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -127,6 +128,21 @@ _DOT_GROUPS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+|[0-9]{1,3}(?:\.[0-9]
 _SPACE_GROUPS = re.compile(rf"[0-9]{{1,3}}(?:[{_GROUP_SPACES}][0-9]{{3}})+(?:[.,][0-9]+)?")
 _DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+")
 _SPACES_TABLE = str.maketrans("", "", _GROUP_SPACES)
+_CURRENCY_TOKEN = re.compile(_CURRENCY, re.IGNORECASE)
+# How a currency is named once found: the dollar sign of "US$" is the dollar sign.
+_CURRENCY_NAMES = {"US$": "$"}
+
+
+def currency_counts(text: pd.Series) -> Counter[str]:
+    """How many cells name each currency (``$``, ``€``, ``USD`` ...), so a data set whose
+    revenue is written "$12.99" can show its money as dollars. Reads each distinct text once."""
+    counts: Counter[str] = Counter()
+    for cell, times in text.value_counts(sort=False).items():
+        match = _CURRENCY_TOKEN.search(str(cell))
+        if match is not None:
+            token = match.group(0).upper()
+            counts[_CURRENCY_NAMES.get(token, token)] += int(times)
+    return counts
 
 
 def _parse_formatted_number(text: str) -> float:

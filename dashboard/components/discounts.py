@@ -239,10 +239,6 @@ def reason_table(frame: pd.DataFrame, grid_id: str) -> dag.AgGrid:
     )
 
 
-def money(value: float) -> str:
-    return formatting.money(value)
-
-
 def rate(value: float | None) -> str:
     """A save rate as a percentage, or why there is none."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -15,7 +15,7 @@ from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid
 from dashboard.services.analysis import apply_discount_levels_job
 from dashboard.services.customer_grid import grid_rows
 from dashboard.web import auth, context, downloads
-from db.queries import budget_cells
+from db.queries import RunInfo, budget_cells
 
 dash.register_page(__name__, path="/discounts", name="Discounts", order=4, title="Discounts")
 
@@ -191,7 +191,7 @@ def show_targets(store, _applied=None):
     )
     plans = budget_ui.plans_missing_revenue(cells)
     prices = budget_ui.default_plan_prices(plans) if plans else {}
-    budget = _budget_view(budget_ui.budget_summary(cells, levels, prices))
+    budget = _budget_view(budget_ui.budget_summary(cells, levels, prices), view.run)
     return count_text, reasons, _level_inputs(levels), _price_inputs(prices), budget, buttons, ""
 
 
@@ -292,7 +292,7 @@ def show_budget(level_values, price_values, level_ids, price_ids, store):
     note = budget_ui.preview_note(levels, budget_ui.discount_levels(view.run.parameters))
     if cells.empty:
         return empty_state("No discount target matches these filters."), note
-    return _budget_view(budget_ui.budget_summary(cells, levels, prices)), note
+    return _budget_view(budget_ui.budget_summary(cells, levels, prices), view.run), note
 
 
 def _levels_from(parameters, level_ids, level_values) -> dict[tuple[str, str], float]:
@@ -348,7 +348,8 @@ def _clamped(value, default: float) -> float:
     return min(100.0, max(0.0, number))
 
 
-def _budget_view(budget: budget_ui.Budget) -> html.Div:
+def _budget_view(budget: budget_ui.Budget, run: RunInfo) -> html.Div:
+    currency = context.currency_of(run)
     priced_note = (
         f"{formatting.count(budget.priced_customers)} priced by plan"
         if budget.priced_customers
@@ -363,13 +364,13 @@ def _budget_view(budget: budget_ui.Budget) -> html.Div:
         ),
         (
             "Revenue at risk / month",
-            budget_ui.money(budget.revenue_at_risk),
+            formatting.money(budget.revenue_at_risk, currency=currency),
             priced_note,
             "discounts-kpi-revenue",
         ),
         (
             "Discount cost / month",
-            budget_ui.money(budget.monthly_cost),
+            formatting.money(budget.monthly_cost, currency=currency),
             "if every treated target takes the offer",
             "discounts-kpi-cost",
         ),
@@ -388,7 +389,13 @@ def _budget_view(budget: budget_ui.Budget) -> html.Div:
                 className="g-2 mb-2",
             ),
             html.P(
-                budget_ui.BREAK_EVEN_SENTENCE, className="small text-muted", id="discounts-formula"
+                [
+                    budget_ui.BREAK_EVEN_SENTENCE,
+                    " ",
+                    html.Span(context.currency_note(run), id="discounts-currency"),
+                ],
+                className="small text-muted",
+                id="discounts-formula",
             ),
             dag.AgGrid(
                 id="discounts-budget-grid",
@@ -408,14 +415,14 @@ def _budget_view(budget: budget_ui.Budget) -> html.Div:
                     },
                     {
                         "field": "revenue",
-                        "headerName": "Revenue / month",
+                        "headerName": _with_currency("Revenue / month", currency),
                         "type": "rightAligned",
                         "valueFormatter": money_format,
                     },
                     {"field": "discount", "headerName": "Discount", "type": "rightAligned"},
                     {
                         "field": "cost",
-                        "headerName": "Cost / month",
+                        "headerName": _with_currency("Cost / month", currency),
                         "type": "rightAligned",
                         "valueFormatter": money_format,
                     },
@@ -428,6 +435,10 @@ def _budget_view(budget: budget_ui.Budget) -> html.Div:
             ),
         ]
     )
+
+
+def _with_currency(header: str, currency: str | None) -> str:
+    return f"{header} ({currency})" if currency else header
 
 
 @callback(Output(CAMPAIGN_LINK, "href"), Input(ids.URL, "search"))

@@ -64,7 +64,7 @@ def show_customer(customer_id, store):
     profile = customer_profile(engine, view.run.run_id, customer_id)
     if profile is None:
         return not_found(customer_id, view.run.dataset_name)
-    return profile_view(profile, messaging_strategies(engine))
+    return profile_view(profile, messaging_strategies(engine), context.currency_of(view.run))
 
 
 def not_found(customer_id: str, dataset_name: str) -> dbc.Alert:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import current_app, g, has_request_context
 from sqlalchemy import Engine
 
+from dashboard.components import formatting
 from dashboard.config import Settings
 from db.audit import Actor
 from db.filters import FilterError, Filters, checked, from_values
@@ -48,6 +49,17 @@ def active_run_for(dataset_id: int | None) -> RunInfo | None:
         run = active_run(engine(), int(dataset_id)) if dataset_id is not None else None
         memo[dataset_id] = run or active_run(engine())
     return memo[dataset_id]
+
+
+def currency_of(run: RunInfo) -> str | None:
+    """The currency money is labelled with: the CURRENCY setting, else the data set's own."""
+    return settings().currency or run.currency
+
+
+def currency_note(run: RunInfo) -> str:
+    return formatting.currency_note(
+        currency_of(run), settings().currency is not None, run.source_file
+    )
 
 
 def resolve_view(store: dict | None) -> View:
