@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard import ids
 from dashboard.components import formatting
@@ -107,14 +107,24 @@ def _header(title: str, user_area: html.Div | None) -> dbc.Navbar:
                         html.Div(id=ids.DATASET_LABEL, className="text-white-50 small"),
                     ]
                 ),
-                dbc.Nav(id=ids.NAV, pills=True, className="flex-wrap"),
-                user_area,
+                dbc.NavbarToggler(id=ids.NAV_TOGGLE, n_clicks=0),
+                dbc.Collapse(
+                    html.Div(
+                        [dbc.Nav(id=ids.NAV, pills=True, className="flex-wrap"), user_area],
+                        className="d-flex flex-column flex-lg-row flex-wrap gap-2 "
+                        "align-items-lg-center justify-content-lg-between w-100",
+                    ),
+                    id=ids.NAV_COLLAPSE,
+                    is_open=False,
+                    navbar=True,
+                ),
             ],
             fluid=True,
-            className="flex-wrap gap-2",
+            className="gap-2",
         ),
         color="dark",
         dark=True,
+        expand="lg",
         className="mb-3",
     )
 
@@ -140,53 +150,69 @@ def _dropdown(name: str) -> dbc.Col:
 
 
 def _filter_bar() -> dbc.Card:
+    """The filters; on a narrow screen folded behind a "Filters" button that shows the count."""
     return dbc.Card(
         dbc.CardBody(
-            dbc.Row(
-                [
-                    *[_dropdown(name) for name in MULTI_VALUE_FILTERS],
-                    dbc.Col(
-                        [
-                            dbc.Label(
-                                "Customer ID",
-                                html_for=ids.FILTER_CUSTOMER_ID,
-                                className="small mb-0",
-                            ),
-                            dbc.Input(
-                                id=ids.FILTER_CUSTOMER_ID,
-                                placeholder="Exact ID",
-                                debounce=True,
-                                maxLength=200,
-                                value="",
-                            ),
-                        ],
-                        xs=12,
-                        sm=6,
-                        lg=2,
-                    ),
-                    dbc.Col(
-                        html.Div(
-                            [
-                                html.Span(id=ids.FILTER_COUNT, className="fw-semibold me-3"),
-                                dbc.Button(
-                                    "Reset filters",
-                                    id=ids.FILTER_RESET,
-                                    color="secondary",
-                                    outline=True,
-                                    size="sm",
-                                ),
-                            ],
-                            className="d-flex align-items-center justify-content-end h-100 pt-2",
-                        ),
-                        xs=12,
-                    ),
-                ],
-                className="g-2",
-            ),
+            [
+                dbc.Button(
+                    "Filters",
+                    id=ids.FILTER_TOGGLE,
+                    n_clicks=0,
+                    color="secondary",
+                    outline=True,
+                    size="sm",
+                    className="d-md-none w-100",
+                ),
+                dbc.Collapse(_filter_controls(), id=ids.FILTER_COLLAPSE, is_open=False),
+            ],
             className="py-2",
         ),
         className="mb-3 shadow-sm",
         id=ids.FILTER_BAR,
+    )
+
+
+def _filter_controls() -> dbc.Row:
+    return dbc.Row(
+        [
+            *[_dropdown(name) for name in MULTI_VALUE_FILTERS],
+            dbc.Col(
+                [
+                    dbc.Label(
+                        "Customer ID",
+                        html_for=ids.FILTER_CUSTOMER_ID,
+                        className="small mb-0",
+                    ),
+                    dbc.Input(
+                        id=ids.FILTER_CUSTOMER_ID,
+                        placeholder="Exact ID",
+                        debounce=True,
+                        maxLength=200,
+                        value="",
+                    ),
+                ],
+                xs=12,
+                sm=6,
+                lg=2,
+            ),
+            dbc.Col(
+                html.Div(
+                    [
+                        html.Span(id=ids.FILTER_COUNT, className="fw-semibold me-3"),
+                        dbc.Button(
+                            "Reset filters",
+                            id=ids.FILTER_RESET,
+                            color="secondary",
+                            outline=True,
+                            size="sm",
+                        ),
+                    ],
+                    className="d-flex align-items-center justify-content-end h-100 pt-2",
+                ),
+                xs=12,
+            ),
+        ],
+        className="g-2",
     )
 
 
@@ -293,6 +319,15 @@ def navigation(pathname, search):
     ]
 
 
+# A narrow screen's menu and filters open on their button and fold again on a page change.
+FOLD_JS = """
+function(_clicks, _pathname, isOpen) {
+    const trigger = (dash_clientside.callback_context.triggered[0] || {}).prop_id || "";
+    return trigger.endsWith(".n_clicks") ? !isOpen : false;
+}
+"""
+
+
 def register_callbacks(app: dash.Dash) -> None:
     """Attach the frame's callbacks to ``app``.
 
@@ -318,3 +353,15 @@ def register_callbacks(app: dash.Dash) -> None:
     app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search"))(
         navigation
     )
+    for toggle, collapse in (
+        (ids.NAV_TOGGLE, ids.NAV_COLLAPSE),
+        (ids.FILTER_TOGGLE, ids.FILTER_COLLAPSE),
+    ):
+        app.clientside_callback(
+            FOLD_JS,
+            Output(collapse, "is_open"),
+            Input(toggle, "n_clicks"),
+            Input(ids.URL, "pathname"),
+            State(collapse, "is_open"),
+            prevent_initial_call=True,
+        )

@@ -150,7 +150,8 @@ def agreement_heatmap(frame: pd.DataFrame, centroids: pd.DataFrame) -> go.Figure
     """Cluster × rule-segment counts, each cell labelled with its count."""
     matrix = agreement_matrix(frame, centroids)
     names = dict(zip(centroids["cluster"], centroids["name"], strict=True))
-    y_labels = [cluster_label(c, names.get(c)) for c in matrix.index]
+    # Two short lines per cluster name, so the cells keep room for a count like "1,599".
+    y_labels = [cluster_label(c, names.get(c)).replace(", ", ",<br>") for c in matrix.index]
     z = matrix.to_numpy().tolist()
     text = [[f"{value:,}" for value in row] for row in z]
     heatmap = {

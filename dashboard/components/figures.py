@@ -70,12 +70,20 @@ def _ordered(frame, kind: str):
     return frame.assign(_order=frame["segment"].map(order)).sort_values("_order")
 
 
+TREEMAP_COLOUR_NOTES = {
+    True: "Fill: average visits (scale) · border: the segment's colour",
+    False: "Fill: the segment's colour (this data set has no visit frequency)",
+}
+
+
 def segment_treemap(frame, kind: str) -> go.Figure:
-    """One tile per segment: size = average watch time, colour = average visit frequency.
+    """One tile per segment: size = average watch time, fill = average visit frequency.
 
     ``frame`` has segment, customers, avg_watch_time_hours, avg_visit_frequency and
-    avg_days_since_last_login (from ``db.queries.aggregate``). When the data set has no
-    visit frequency the tiles take their segment colour instead of a scale.
+    avg_days_since_last_login (from ``db.queries.aggregate``). The visits scale cannot say
+    which segment a tile is, so each tile keeps its segment's colour as a thick border; when
+    the data set has no visit frequency the tiles are filled with that colour instead. The
+    figure's title says which of the two it is.
     """
     frame = _ordered(frame, kind)
     visits = frame["avg_visit_frequency"]
@@ -83,17 +91,19 @@ def segment_treemap(frame, kind: str) -> go.Figure:
     customdata = frame[
         ["customers", "avg_watch_time_hours", "avg_visit_frequency", "avg_days_since_last_login"]
     ].to_numpy()
+    segment_colours = [ALL_SEGMENT_COLORS[s] for s in frame["segment"]]
     # No padding around the implicit root: otherwise it shows as a dark frame.
-    marker: dict = {"line": {"width": 2, "color": "white"}, "pad": {"t": 0, "l": 0, "r": 0, "b": 0}}
+    marker: dict = {"pad": {"t": 0, "l": 0, "r": 0, "b": 0}}
     if has_visits:
         marker.update(
             colors=visits.fillna(0).round(2).tolist(),
             colorscale=VISITS_SCALE,
             showscale=True,
             colorbar={"title": {"text": "Avg visits"}, "thickness": 12},
+            line={"width": 6, "color": segment_colours},
         )
     else:
-        marker["colors"] = [ALL_SEGMENT_COLORS[s] for s in frame["segment"]]
+        marker.update(colors=segment_colours, line={"width": 2, "color": "white"})
     figure = go.Figure(
         go.Treemap(
             ids=frame["segment"].tolist(),
@@ -112,8 +122,11 @@ def segment_treemap(frame, kind: str) -> go.Figure:
             sort=False,
             root_color="white",
             pathbar={"visible": False},
-            tiling={"pad": 2},
+            tiling={"pad": 3},
         )
+    )
+    figure.update_layout(
+        title={"text": TREEMAP_COLOUR_NOTES[has_visits], "font": {"size": 13}, "x": 0.01}
     )
     return base_layout(figure, 420)
 

@@ -31,7 +31,9 @@ def _fields(pairs: list[tuple[str, str, str]]) -> html.Dl:
     return html.Dl(children, className="row mb-0")
 
 
-def profile_fields(profile: dict[str, Any]) -> dict[str, list[tuple[str, str, str]]]:
+def profile_fields(
+    profile: dict[str, Any], currency: str | None = None
+) -> dict[str, list[tuple[str, str, str]]]:
     """Formatted (key, label, text) triples per group, from a ``customer_profile`` dict."""
     target = bool(profile["discount_target"])
     return {
@@ -44,7 +46,11 @@ def profile_fields(profile: dict[str, Any]) -> dict[str, list[tuple[str, str, st
             ("country", "Country", _text(profile["country"])),
             ("gender", "Gender", _text(profile["gender"])),
             ("age", "Age", _text(profile["age"])),
-            ("revenue", "Monthly revenue", formatting.money(profile["monthly_revenue"])),
+            (
+                "revenue",
+                "Monthly revenue",
+                formatting.money(profile["monthly_revenue"], currency=currency),
+            ),
         ],
         "Segments": [
             ("segment", "Rule segment", _text(profile["segment"])),
@@ -62,8 +68,16 @@ def profile_fields(profile: dict[str, Any]) -> dict[str, list[tuple[str, str, st
                 f"{profile['discount_pct']:g} %" if target and profile["discount_pct"] else "–",
             ),
             ("control", "Control group", "yes" if profile["control_group"] else "no"),
+            ("list", "Download list", _list_name(target, bool(profile["control_group"]))),
         ],
     }
+
+
+def _list_name(target: bool, control: bool) -> str:
+    """Which of the Discounts page's downloads holds this customer."""
+    if not target:
+        return "none (not a target)"
+    return "control list (held out: do not send)" if control else "send list"
 
 
 def _rfm_scores(profile: dict[str, Any]) -> str:
@@ -131,10 +145,12 @@ def _action_card(action: Action, segment: str) -> dbc.Card:
     )
 
 
-def profile_view(profile: dict[str, Any], strategies: pd.DataFrame) -> html.Div:
+def profile_view(
+    profile: dict[str, Any], strategies: pd.DataFrame, currency: str | None = None
+) -> html.Div:
     name = _text(profile["name"]) if profile["name"] else ""
     title = f"{profile['customer_id']}" + (f" · {name}" if name else "")
-    groups = profile_fields(profile)
+    groups = profile_fields(profile, currency)
     columns = [
         dbc.Col(section(group, _fields(pairs)), xs=12, md=6, xl=4)
         for group, pairs in groups.items()

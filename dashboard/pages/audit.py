@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import dash
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import Input, Output, callback, html
 
 from dashboard import ids
+from dashboard.components.audit import event_rows
 from dashboard.components.common import empty_state, loading, page_title, section
 from dashboard.web import auth, context
 from db.audit import ACTIONS, recent_events
@@ -50,7 +49,15 @@ def layout(**_query: str) -> html.Div:
                                 {"field": "username", "headerName": "User", "width": 140},
                                 {"field": "action", "headerName": "Action", "width": 150},
                                 {"field": "outcome", "headerName": "Outcome", "width": 110},
-                                {"field": "detail", "headerName": "Detail", "flex": 1},
+                                {
+                                    "field": "detail",
+                                    "headerName": "Detail",
+                                    "flex": 1,
+                                    "minWidth": 300,
+                                    "wrapText": True,
+                                    "autoHeight": True,
+                                    "cellStyle": {"lineHeight": "1.4", "padding": "6px"},
+                                },
                                 {"field": "remote_addr", "headerName": "Address", "width": 130},
                             ],
                             rowData=[],
@@ -63,21 +70,6 @@ def layout(**_query: str) -> html.Div:
             ),
         ]
     )
-
-
-def event_rows(frame) -> list[dict]:
-    """Events as grid rows: times as text, details as compact JSON text."""
-    return [
-        {
-            "at": f"{row.at:%Y-%m-%d %H:%M:%S}" if row.at is not None else "",
-            "username": row.username or "",
-            "action": row.action,
-            "outcome": row.outcome,
-            "detail": json.dumps(row.detail, sort_keys=True, default=str) if row.detail else "",
-            "remote_addr": row.remote_addr or "",
-        }
-        for row in frame.itertuples(index=False)
-    ]
 
 
 @callback(Output(GRID, "rowData"), Input(ACTION, "value"), Input(ids.VIEW_STORE, "data"))

@@ -44,7 +44,7 @@ def layout(**_query: str) -> html.Div:
                                 ),
                                 loading(dcc.Graph(id=TREEMAP, config={"displaylogo": False})),
                             ],
-                            "Tile size: average watch time · colour: average visits",
+                            "Tile size: average watch time",
                         ),
                         lg=7,
                     ),
@@ -96,7 +96,7 @@ def show_kpis(store):
         ),
     ]
     return dbc.Row(
-        [dbc.Col(kpi_card(*card), xs=12, sm=6, lg=True) for card in cards],
+        [dbc.Col(kpi_card(*card), xs=6, lg=True) for card in cards],
         className="g-3 mb-3",
     )
 

@@ -49,7 +49,7 @@ def layout(**_query: str) -> html.Div:
                         section(
                             "RFM segment map",
                             loading(dcc.Graph(id=TREEMAP, config=GRAPH_CONFIG)),
-                            "Tile size: average watch time · colour: average visits",
+                            "Tile size: average watch time",
                         ),
                         lg=6,
                     ),

@@ -168,8 +168,10 @@ def run_upload(
         chunk_rows=chunk_rows,
         on_progress=on_progress,
     )
-    detail = {key: summary.get(key) for key in AUDITED_KEYS}
-    detail["file"] = detail["file"] or safe_filename(filename)
+    detail = {key: summary[key] for key in AUDITED_KEYS if summary.get(key) is not None}
+    detail["file"] = detail.get("file") or safe_filename(filename)
+    if not summary.get("ok"):
+        detail["reason"] = summary.get("message", "")
     audit.record_for(engine, actor, "upload", "ok" if summary.get("ok") else "refused", detail)
     return summary
 

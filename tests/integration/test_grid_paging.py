@@ -86,3 +86,21 @@ def test_unknown_sort_columns_and_missing_values_are_safe(analysed) -> None:
     assert all(row["discount_pct"] is None for row in response["rowData"])  # not targets
     empty = grid_rows(engine, run_id, Filters(customer_id="nobody"), {}, COLUMNS)
     assert empty == {"rowData": [], "rowCount": 0}
+
+
+def test_numeric_ids_sort_as_numbers(any_engine: Engine, tmp_path: Path) -> None:
+    ids = [str(n) for n in (1107, 10961, 9, 11129, 10, 2, 100, 99)]
+    lines = [f"{i},{n + 1},2024-03-{10 + n:02d}" for n, i in enumerate(ids)]
+    path = tmp_path / "ids.csv"
+    path.write_text("customer_id,watch_time_hours,last_login\n" + "\n".join(lines) + "\n")
+    analyze_dataset(any_engine, ingest_file(any_engine, path, IngestOptions()).dataset_id)
+    run_id = active_run(any_engine).run_id
+
+    def sorted_ids(direction: str) -> list[str]:
+        request = {"sortModel": [{"colId": "customer_id", "sort": direction}]}
+        response = grid_rows(any_engine, run_id, Filters(), request, COLUMNS)
+        return [row["customer_id"] for row in response["rowData"]]
+
+    numeric = sorted(ids, key=int)
+    assert sorted_ids("asc") == numeric
+    assert sorted_ids("desc") == numeric[::-1]

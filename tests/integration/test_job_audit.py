@@ -49,13 +49,7 @@ def test_an_upload_is_audited_by_the_job(engine: Engine) -> None:
         "rows_rejected": 4,
         "already_loaded": False,
     }
-    refused_detail = {
-        "file": "odd.csv",
-        "dataset_id": None,
-        "rows_loaded": None,
-        "rows_rejected": None,
-        "already_loaded": None,
-    }
+    refused_detail = {"file": "odd.csv", "reason": refused["message"]}
     assert audit_rows(engine) == [
         ("maria", "upload", "ok", "10.1.2.3", ok_detail),
         ("maria", "upload", "refused", "10.1.2.3", refused_detail),

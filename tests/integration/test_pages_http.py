@@ -199,6 +199,9 @@ def test_lookup_shows_the_profile_and_a_clear_not_found(client, loaded) -> None:
         "lookup-target": "yes",
         "lookup-discount": f"{row['discount_pct']:g} %",
         "lookup-control": "yes" if row["control_group"] else "no",
+        "lookup-list": (
+            "control list (held out: do not send)" if row["control_group"] else "send list"
+        ),
     }
     assert {key: text_of(result, key) for key in expected} == expected
 

@@ -59,7 +59,7 @@ def test_agreement_matrix_fills_missing_cells_and_keeps_segment_order() -> None:
     assert list(matrix.columns) == ["Loyal", "Dormant", "Risky"]
     assert matrix.to_numpy().tolist() == [[7, 2, 0], [0, 0, 4]]
     heatmap = agreement_heatmap(frame, CENTROIDS).data[0]
-    assert list(heatmap.y) == ["0: low watch, recent", "1: high watch, inactive"]
+    assert list(heatmap.y) == ["0: low watch,<br>recent", "1: high watch,<br>inactive"]
     assert [list(row) for row in heatmap.text] == [["7", "2", "0"], ["0", "0", "4"]]
 
 
