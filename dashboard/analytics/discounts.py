@@ -68,6 +68,18 @@ def control_group_flags(
     return pd.Series(fractions < control_share, index=customer_ids.index, name="control_group")
 
 
+def table_from_records(records: object) -> DiscountTable:
+    """A run's stored discount table (``[{"segment", "engagement", "discount_pct"}, ...]``)
+    over the defaults, so a table that names only some cells still prices every target."""
+    table = dict(DEFAULT_DISCOUNT_TABLE)
+    for entry in records if isinstance(records, list) else []:
+        try:
+            table[(str(entry["segment"]), str(entry["engagement"]))] = float(entry["discount_pct"])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return table
+
+
 def select_discount_targets(
     customers: pd.DataFrame,
     discount_table: DiscountTable | None = None,

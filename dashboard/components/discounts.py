@@ -26,7 +26,7 @@ import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 import pandas as pd
 
-from dashboard.analytics.discounts import DEFAULT_DISCOUNT_TABLE
+from dashboard.analytics.discounts import DEFAULT_CONTROL_SHARE, table_from_records
 from dashboard.components import formatting
 from db.filters import NULL_TOKEN
 
@@ -50,13 +50,15 @@ BREAK_EVEN_SENTENCE = (
 
 def discount_levels(parameters: Mapping[str, Any] | None) -> dict[tuple[str, str], float]:
     """The run's discount table in percent by (segment, engagement), else the defaults."""
-    levels = dict(DEFAULT_DISCOUNT_TABLE)
-    for entry in (parameters or {}).get("discount_table") or []:
-        try:
-            levels[(str(entry["segment"]), str(entry["engagement"]))] = float(entry["discount_pct"])
-        except (KeyError, TypeError, ValueError):
-            continue
-    return levels
+    return table_from_records((parameters or {}).get("discount_table"))
+
+
+def control_share_pct(parameters: Mapping[str, Any] | None) -> float:
+    """The run's control share in percent (10 % when the run does not say)."""
+    try:
+        return float((parameters or {}).get("control_share", DEFAULT_CONTROL_SHARE)) * 100
+    except (TypeError, ValueError):
+        return DEFAULT_CONTROL_SHARE * 100
 
 
 def plan_price(plan: object, plan_prices: Mapping[str, float] | None) -> float:
@@ -302,16 +304,27 @@ def download_buttons(urls: dict[str, str], counts: dict[str, int]) -> list[dbc.B
 
 
 def preview_note(
-    levels: Mapping[tuple[str, str], float], applied: Mapping[tuple[str, str], float]
+    levels: Mapping[tuple[str, str], float],
+    applied: Mapping[tuple[str, str], float],
+    share_pct: float | None = None,
+    applied_share_pct: float | None = None,
 ) -> str:
-    """Say plainly when the budget shows levels that nothing else uses yet."""
+    """Say plainly when the page shows levels or a control share that nothing else uses yet."""
     changed = [key for key in LEVEL_KEYS if levels.get(key) != applied.get(key)]
-    if not changed:
-        return ""
-    shown = ", ".join(
+    parts = [
         f"{s}/{e} {levels[(s, e)]:g} % (applied {applied.get((s, e), 0):g} %)" for s, e in changed
+    ]
+    share_changed = share_pct is not None and share_pct != applied_share_pct
+    if share_changed:
+        parts.append(f"control share {share_pct:g} % (applied {applied_share_pct:g} %)")
+    if not parts:
+        return ""
+    counts = (
+        " The treated and control counts below still split the targets at the applied share."
+        if share_changed
+        else ""
     )
     return (
-        f"Preview only: {shown}. The target table, the send list and the messages still use "
-        "the applied levels until an analyst applies these."
+        f"Preview only: {', '.join(parts)}. The target table, the send list and the messages "
+        f"still use the applied levels until an analyst applies these.{counts}"
     )

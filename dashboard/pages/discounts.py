@@ -12,7 +12,7 @@ from dashboard.components import discounts as budget_ui
 from dashboard.components import formatting
 from dashboard.components.common import empty_state, kpi_card, loading, section
 from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid
-from dashboard.services.analysis import apply_discount_levels_job
+from dashboard.services.analysis import MAX_CONTROL_SHARE, apply_discount_levels_job
 from dashboard.services.customer_grid import grid_rows
 from dashboard.web import auth, context, downloads
 from db.queries import RunInfo, budget_cells
@@ -31,6 +31,7 @@ PRICES = "discounts-prices"
 PRICE_INPUT = "discounts-price"  # {"type": PRICE_INPUT, "plan": name}
 BUDGET = "discounts-budget"
 APPLY = "discounts-apply"
+CONTROL_SHARE = "discounts-control-share"  # percent of the targets held out
 APPLY_STORE = "discounts-applied"  # the applied run's summary; refreshes the targets
 APPLY_MESSAGE = "discounts-apply-message"
 PREVIEW_NOTE = "discounts-preview-note"
@@ -112,7 +113,7 @@ def layout(**_query: str) -> html.Div:
                                 html.Div(
                                     [
                                         dbc.Button(
-                                            "Apply these levels to the data set",
+                                            "Apply these levels and control share to the data set",
                                             id=APPLY,
                                             color="primary",
                                             size="sm",
@@ -185,14 +186,16 @@ def show_targets(store, _applied=None):
     buttons = _download_buttons(view, budget_ui.list_counts(cells))
     if cells.empty:
         message = empty_state("No discount target matches these filters.")
-        return count_text, message, _level_inputs(levels), None, message, buttons, ""
+        inputs = _level_inputs(levels, budget_ui.control_share_pct(view.run.parameters))
+        return count_text, message, inputs, None, message, buttons, ""
     reasons = budget_ui.reason_table(
         budget_ui.reason_summary(cells, levels), "discounts-reason-grid"
     )
     plans = budget_ui.plans_missing_revenue(cells)
     prices = budget_ui.default_plan_prices(plans) if plans else {}
     budget = _budget_view(budget_ui.budget_summary(cells, levels, prices), view.run)
-    return count_text, reasons, _level_inputs(levels), _price_inputs(prices), budget, buttons, ""
+    inputs = _level_inputs(levels, budget_ui.control_share_pct(view.run.parameters))
+    return count_text, reasons, inputs, _price_inputs(prices), budget, buttons, ""
 
 
 def _download_buttons(view, counts: dict[str, int]) -> list:
@@ -204,7 +207,7 @@ def _download_buttons(view, counts: dict[str, int]) -> list:
     return budget_ui.download_buttons(urls, counts)
 
 
-def _level_inputs(levels: dict[tuple[str, str], float]) -> dbc.Row:
+def _level_inputs(levels: dict[tuple[str, str], float], share_pct: float) -> dbc.Row:
     inputs = []
     for segment, level in budget_ui.LEVEL_KEYS:
         key = _key(segment, level)
@@ -227,6 +230,25 @@ def _level_inputs(levels: dict[tuple[str, str], float]) -> dbc.Row:
                 sm=4,
             )
         )
+    inputs.append(
+        dbc.Col(
+            [
+                dbc.Label("Control share (% held out)", className="small mb-0"),
+                dbc.Input(
+                    id=CONTROL_SHARE,
+                    type="number",
+                    min=0,
+                    max=MAX_SHARE_PCT,
+                    step=1,
+                    value=share_pct,
+                    debounce=True,
+                    size="sm",
+                ),
+            ],
+            xs=12,
+            sm=4,
+        )
+    )
     return dbc.Row(inputs, className="g-2 mb-2")
 
 
@@ -273,12 +295,13 @@ def _price_inputs(prices: dict[str, float]) -> html.Div | None:
     Output(PREVIEW_NOTE, "children", allow_duplicate=True),
     Input({"type": LEVEL_INPUT, "key": ALL}, "value"),
     Input({"type": PRICE_INPUT, "plan": ALL}, "value"),
+    Input(CONTROL_SHARE, "value"),
     State({"type": LEVEL_INPUT, "key": ALL}, "id"),
     State({"type": PRICE_INPUT, "plan": ALL}, "id"),
     State(ids.VIEW_STORE, "data"),
     prevent_initial_call=True,
 )
-def show_budget(level_values, price_values, level_ids, price_ids, store):
+def show_budget(level_values, price_values, share_value, level_ids, price_ids, store):
     view = context.resolve_view(store)
     if view.run is None or not level_ids:
         return (no_update, no_update) if view.run is not None else (None, None)
@@ -289,7 +312,13 @@ def show_budget(level_values, price_values, level_ids, price_ids, store):
         if value is not None and float(value) >= 0
     }
     cells = budget_cells(context.engine(), view.run.run_id, view.filters)
-    note = budget_ui.preview_note(levels, budget_ui.discount_levels(view.run.parameters))
+    applied_share = budget_ui.control_share_pct(view.run.parameters)
+    note = budget_ui.preview_note(
+        levels,
+        budget_ui.discount_levels(view.run.parameters),
+        _clamped(share_value, applied_share, MAX_SHARE_PCT),
+        applied_share,
+    )
     if cells.empty:
         return empty_state("No discount target matches these filters."), note
     return _budget_view(budget_ui.budget_summary(cells, levels, prices), view.run), note
@@ -309,6 +338,7 @@ def _levels_from(parameters, level_ids, level_values) -> dict[tuple[str, str], f
     Input(APPLY, "n_clicks"),
     State({"type": LEVEL_INPUT, "key": ALL}, "value"),
     State({"type": LEVEL_INPUT, "key": ALL}, "id"),
+    State(CONTROL_SHARE, "value"),
     State(ids.VIEW_STORE, "data"),
     background=True,
     running=[
@@ -317,14 +347,20 @@ def _levels_from(parameters, level_ids, level_values) -> dict[tuple[str, str], f
     ],
     prevent_initial_call=True,
 )
-def apply_levels(clicks, level_values, level_ids, store):
-    """Save the typed levels as the data set's discount table (a new run; audited by the job)."""
+def apply_levels(clicks, level_values, level_ids, share_value, store):
+    """Save the typed levels and control share as the data set's discount table (a new run;
+    audited by the job)."""
     view = context.resolve_view(store)
     if not clicks or view.run is None or not level_ids:
         return no_update
     levels = _levels_from(view.run.parameters, level_ids, level_values)
+    share = _clamped(share_value, budget_ui.control_share_pct(view.run.parameters), MAX_SHARE_PCT)
     return apply_discount_levels_job(
-        context.settings().database_url, view.run.dataset_id, levels, context.actor()
+        context.settings().database_url,
+        view.run.dataset_id,
+        levels,
+        context.actor(),
+        control_share=share / 100,
     )
 
 
@@ -340,12 +376,15 @@ def show_applied(summary):
     return html.Span(summary.get("message", ""), className=colour, id=f"{APPLY_MESSAGE}-text")
 
 
-def _clamped(value, default: float) -> float:
+MAX_SHARE_PCT = MAX_CONTROL_SHARE * 100  # the service refuses a larger hold-out
+
+
+def _clamped(value, default: float, top: float = 100.0) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
         return default
-    return min(100.0, max(0.0, number))
+    return min(top, max(0.0, number))
 
 
 def _budget_view(budget: budget_ui.Budget, run: RunInfo) -> html.Div:

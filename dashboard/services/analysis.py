@@ -26,6 +26,7 @@ from dashboard.analytics.discounts import (
     DEFAULT_CONTROL_SHARE,
     DEFAULT_DISCOUNT_TABLE,
     DiscountTable,
+    table_from_records,
 )
 from db import audit, results
 from db.audit import Actor
@@ -325,32 +326,45 @@ def _reanalyse(
     }
 
 
+# A hold-out above half the targets would withhold the discount from most of them.
+MAX_CONTROL_SHARE = 0.5
+
+
 def apply_discount_levels(
     engine: Engine,
     dataset_id: int,
     levels: dict[tuple[str, str], float],
     actor: Actor = audit.COMMAND_LINE,
+    control_share: float | None = None,
 ) -> dict[str, Any]:
-    """Make the Discounts page's what-if levels the data set's discount table: a new run.
+    """Make the Discounts page's what-if levels (and control share, when given) the data
+    set's discount table: a new run.
 
-    Everything else about the current run (as-of date, k, seed, control share) is kept, so
-    only the discounts change; the target table, the send list and the messages follow the
-    new run. Audited as an "analyze" event with the table. A summary dict for the screen.
+    Everything else about the current run (as-of date, k, seed) is kept, so only the
+    discounts and the hold-out change; the target table, the send list, the control list and
+    the messages follow the new run. Audited as an "analyze" event with the table and share.
+    A summary dict for the screen.
     """
     run = active_run(engine, dataset_id)
     if run is None:
         return {"ok": False, "message": "That data set has no analysis to change."}
     kept = run.parameters
     try:
-        table = {key: float(value) for key, value in levels.items()}
+        table = table_from_records(kept.get("discount_table"))
+        table.update({key: float(value) for key, value in levels.items()})
         if any(not 0 <= pct <= 100 for pct in table.values()):
             raise ValueError("a discount is between 0 and 100 %")
+        share = float(kept.get("control_share", DEFAULT_CONTROL_SHARE))
+        if control_share is not None:
+            share = float(control_share)
+        if not 0 <= share <= MAX_CONTROL_SHARE:
+            raise ValueError(f"the control share is between 0 and {MAX_CONTROL_SHARE:.0%}")
         parameters = AnalysisParameters(
             as_of=date.fromisoformat(kept["as_of"]) if kept.get("as_of") else None,
             k=int(kept.get("k", run.k_used)),
             random_state=int(kept.get("random_state", 42)),
             campaign_seed=str(kept.get("campaign_seed", DEFAULT_CAMPAIGN_SEED)),
-            control_share=float(kept.get("control_share", DEFAULT_CONTROL_SHARE)),
+            control_share=share,
             discount_table=table,
         )
         new = analyze_dataset(engine, dataset_id, parameters)
@@ -358,13 +372,14 @@ def apply_discount_levels(
         summary = {"ok": False, "dataset_id": dataset_id, "message": f"Nothing changed: {error}."}
     else:
         shown = ", ".join(f"{s}/{e} {pct:g} %" for (s, e), pct in sorted(table.items()))
+        shown += f"; control share {share * 100:g} %"
         summary = {
             "ok": True,
             "dataset_id": dataset_id,
             "run_id": new.run_id,
             "targets": new.targets,
             "message": f"Applied: {shown}. Analysis run {new.run_id} now holds these discounts; "
-            "the target table, the send list and the messages follow them.",
+            "the target table, the send and control lists and the messages follow them.",
         }
     detail = {
         "dataset_id": dataset_id,
@@ -373,6 +388,7 @@ def apply_discount_levels(
             {"segment": s, "engagement": e, "discount_pct": pct}
             for (s, e), pct in sorted(levels.items())
         ],
+        "control_share": control_share,
     }
     audit.record_for(engine, actor, "analyze", "ok" if summary["ok"] else "refused", detail)
     return summary
@@ -383,10 +399,11 @@ def apply_discount_levels_job(
     dataset_id: int,
     levels: dict[tuple[str, str], float],
     actor: Actor = audit.COMMAND_LINE,
+    control_share: float | None = None,
 ) -> dict[str, Any]:
     """:func:`apply_discount_levels` in a background worker, with its own connection pool."""
     engine = make_engine(database_url)
     try:
-        return apply_discount_levels(engine, dataset_id, levels, actor)
+        return apply_discount_levels(engine, dataset_id, levels, actor, control_share)
     finally:
         engine.dispose()

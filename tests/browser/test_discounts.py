@@ -129,13 +129,17 @@ def test_download_and_budget_follow_the_targets(dash_duo, app, loaded_engine) ->
     level.send_keys("30", Keys.ENTER)
     changed = {**LEVELS, ("Risky", "Medium"): 30.0}
     dash_duo.wait_for_text_to_equal("#discounts-kpi-cost", expected_cost(basic, changed), 15)
+    share = dash_duo.find_element("#discounts-control-share")
+    share.send_keys(Keys.CONTROL, "a")
+    share.send_keys("25", Keys.ENTER)
     until(
         lambda: dash_duo.find_element("#discounts-preview-note").text.startswith(
-            "Preview only: Risky/Medium 30 % (applied 20 %)."
+            "Preview only: Risky/Medium 30 % (applied 20 %), control share 25 % (applied 10 %)."
         ),
         timeout=10,
     )
-    # Applying makes a new run with 30 %: the table follows and the preview note goes.
+    # Applying makes a new run with 30 % and a 25 % hold-out: the table and the lists follow
+    # and the preview note goes.
     dash_duo.find_element("#discounts-apply").click()
     dash_duo.wait_for_contains_text("#discounts-apply-message-text", "Applied:", timeout=60)
     until(lambda: dash_duo.find_element("#discounts-preview-note").text == "", timeout=15)
@@ -151,6 +155,12 @@ def test_download_and_budget_follow_the_targets(dash_duo, app, loaded_engine) ->
             .all()
         )
     assert risky == [30.0]
+    basic = targets(loaded_engine, "plan = 'Basic'")
+    assert dash_duo.find_element("#discounts-control-share").get_attribute("value") == "25"
+    sent = basic[~basic["control_group"].astype(bool)]
+    dash_duo.wait_for_text_to_equal(
+        "#discounts-download-send-list", f"Send list ({len(sent):,})", 15
+    )
     dash_duo.wait_for_text_to_equal("#discounts-kpi-cost", expected_cost(basic, changed), 15)
 
     # An old link: a data set that is gone and a country this one lacks are named on screen,

@@ -152,3 +152,40 @@ def test_applying_discount_levels_makes_a_new_run_with_them(engine: Engine, tmp_
     )
     assert refused["ok"] is False and refused["message"].startswith("Nothing changed")
     assert active_run(engine, dataset_id).run_id == run.run_id
+
+
+def test_applying_a_control_share_holds_out_that_share(engine: Engine, tmp_path: Path) -> None:
+    from dashboard.services.analysis import apply_discount_levels
+    from db.audit import Actor
+
+    path = tmp_path / "customers.csv"
+    write_csv(path, rows=3_000, seed=8)
+    dataset_id = ingest_file(engine, path).dataset_id
+    first = analyze_dataset(engine, dataset_id)
+    levels = {("Risky", "Medium"): 20.0}
+
+    def held_out(run_id: int) -> set[str]:
+        with engine.connect() as connection:
+            return {
+                row[0]
+                for row in connection.execute(
+                    text(
+                        "SELECT customer_id FROM customer_results "
+                        "WHERE run_id = :r AND discount_target AND control_group"
+                    ),
+                    {"r": run_id},
+                )
+            }
+
+    summary = apply_discount_levels(engine, dataset_id, levels, Actor("maria"), 0.3)
+    assert summary["ok"] is True and "control share 30 %" in summary["message"]
+    run = active_run(engine, dataset_id)
+    assert run.parameters["control_share"] == 0.3
+    before, after = held_out(first.run_id), held_out(run.run_id)
+    # The same seeded hash decides: everyone held out at 10 % stays held out at 30 %.
+    assert before < after
+    assert abs(len(after) / run.targets - 0.3) < 0.05
+
+    refused = apply_discount_levels(engine, dataset_id, levels, Actor("maria"), 0.8)
+    assert refused["message"] == "Nothing changed: the control share is between 0 and 50%."
+    assert active_run(engine, dataset_id).run_id == run.run_id

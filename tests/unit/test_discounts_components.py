@@ -123,3 +123,9 @@ def test_a_preview_says_what_nothing_else_uses_yet() -> None:
         "Preview only: Risky/Medium 25 % (applied 20 %). The target table, the send list and "
         "the messages still use the applied levels until an analyst applies these."
     )
+    assert preview_note(applied, applied, 10.0, 10.0) == ""
+    assert preview_note(applied, applied, 20.0, 10.0) == (
+        "Preview only: control share 20 % (applied 10 %). The target table, the send list and "
+        "the messages still use the applied levels until an analyst applies these. The treated "
+        "and control counts below still split the targets at the applied share."
+    )
