@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from dash.testing.wait import until
 from sqlalchemy import Engine, text
 
 from tests.browser.conftest import console_errors
@@ -53,3 +54,34 @@ def test_overview_kpis_follow_filters_and_url(dash_duo, make_app, loaded_engine)
     dash_duo.find_element("#filter-reset").click()
     assert_kpis(dash_duo, expected(loaded_engine))
     assert console_errors(dash_duo) == []
+
+
+def test_a_phone_sees_numbers_first_and_unfolds_menu_and_filters(
+    dash_duo, make_app, loaded_engine
+) -> None:
+    dash_duo.start_server(make_app())
+    dash_duo.driver.set_window_size(390, 844)
+    dash_duo.driver.get(dash_duo.server_url + "/discounts?plan=Basic")
+    dash_duo.wait_for_element("#discounts-row-count", timeout=15)
+    height = dash_duo.driver.execute_script("return window.innerHeight")
+    width = dash_duo.driver.execute_script("return document.documentElement.clientWidth")
+    page_width = dash_duo.driver.execute_script("return document.documentElement.scrollWidth")
+    assert page_width <= width  # tables scroll inside their cards, the page does not
+    assert not dash_duo.find_element("#nav").is_displayed()
+    assert not dash_duo.find_element("#filter-plan").is_displayed()
+
+    dash_duo.find_element("#filter-toggle").click()
+    dash_duo.wait_for_element("#filter-plan", timeout=5)
+    until_shown(dash_duo, "#filter-plan")
+    dash_duo.find_element("#nav-toggle").click()
+    until_shown(dash_duo, "#nav")
+    dash_duo.find_element("#nav a[href='/?plan=Basic']").click()  # the filters travel along
+    assert_kpis(dash_duo, expected(loaded_engine, "plan = 'Basic'"))
+    first_number = dash_duo.find_element("#kpi-customers").location["y"]
+    assert first_number < height, f"first number at y={first_number}, screen {height} high"
+    assert not dash_duo.find_element("#nav").is_displayed()  # folded again after the move
+    assert console_errors(dash_duo) == []
+
+
+def until_shown(dash_duo, selector: str) -> None:
+    until(lambda: dash_duo.find_element(selector).is_displayed(), timeout=5)
