@@ -20,6 +20,7 @@ dash.register_page(
 GRID = "audit-grid"
 ACTION = "audit-action"
 LIMIT = 1000
+ALL_ACTIONS = "all"  # a select shows an empty box for the value ""
 
 auth.protect([GRID], "admin")
 
@@ -35,9 +36,9 @@ def layout(**_query: str) -> html.Div:
                 [
                     dbc.Select(
                         id=ACTION,
-                        options=[{"label": "All actions", "value": ""}]
+                        options=[{"label": "All actions", "value": ALL_ACTIONS}]
                         + [{"label": a.replace("_", " "), "value": a} for a in ACTIONS],
-                        value="",
+                        value=ALL_ACTIONS,
                         className="mb-2",
                         style={"maxWidth": "260px"},
                     ),
@@ -45,10 +46,10 @@ def layout(**_query: str) -> html.Div:
                         dag.AgGrid(
                             id=GRID,
                             columnDefs=[
-                                {"field": "at", "headerName": "When (UTC)", "width": 170},
+                                {"field": "at", "headerName": "When (UTC)", "width": 190},
                                 {"field": "username", "headerName": "User", "width": 140},
                                 {"field": "action", "headerName": "Action", "width": 150},
-                                {"field": "outcome", "headerName": "Outcome", "width": 110},
+                                {"field": "outcome", "headerName": "Outcome", "width": 125},
                                 {
                                     "field": "detail",
                                     "headerName": "Detail",
@@ -76,4 +77,8 @@ def layout(**_query: str) -> html.Div:
 def show_events(action, _store):
     if not context.can("admin"):
         return []
-    return event_rows(recent_events(context.engine(), LIMIT, action or None))
+    return event_rows(
+        recent_events(
+            context.engine(), LIMIT, None if action in (ALL_ACTIONS, "", None) else action
+        )
+    )
