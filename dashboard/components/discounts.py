@@ -297,6 +297,7 @@ def download_buttons(urls: dict[str, str], counts: dict[str, int]) -> list[dbc.B
             color="primary" if kind == "send-list" else "secondary",
             outline=kind != "send-list",
             size="sm",
+            className="text-nowrap",
             title=DOWNLOAD_TITLES[kind],
         )
         for kind in DOWNLOAD_LISTS

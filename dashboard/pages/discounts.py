@@ -64,7 +64,7 @@ def layout(**_query: str) -> html.Div:
                 [
                     html.Div(
                         [
-                            html.Span(id=ROW_COUNT, className="fw-semibold me-3"),
+                            html.Span(id=ROW_COUNT, className="fw-semibold me-3 text-nowrap"),
                             html.Div(
                                 [
                                     dbc.Button(
@@ -79,12 +79,15 @@ def layout(**_query: str) -> html.Div:
                                     if context.can("analyst")
                                     else None,
                                     # Links to streamed files (dashboard.web.downloads).
-                                    html.Span(id=DOWNLOADS, className="d-inline-flex gap-2"),
+                                    html.Span(
+                                        id=DOWNLOADS, className="d-inline-flex flex-wrap gap-2"
+                                    ),
                                 ],
                                 className="d-flex flex-wrap align-items-center gap-2",
                             ),
                         ],
-                        className="d-flex align-items-center justify-content-between mb-2",
+                        className="d-flex flex-wrap align-items-center justify-content-between "
+                        "gap-2 mb-2",
                     ),
                     customer_grid(GRID, COLUMNS),
                     dcc.Store(id=GRID_PURGE),
