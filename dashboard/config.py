@@ -53,6 +53,53 @@ class Settings:
         return None if path in ("", ":memory:") else Path(path)
 
 
+MIN_SECRET_KEY_LENGTH = 32
+# Keys published in documentation and samples (Flask, Superset, tutorials): anyone can sign
+# cookies with them. Compared case-insensitively.
+KNOWN_SAMPLE_KEYS = frozenset(
+    key.lower()
+    for key in (
+        "dev",
+        "development",
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "secret-key",
+        "secret_key",
+        "secretkey",
+        "supersecret",
+        "mysecretkey",
+        "your-secret-key",
+        "your_secret_key",
+        "test-secret",
+        "192b9bdd22ab9ed4d12e236c78afcb9a393ec15f71bbf5dc987d54727823bcbf",  # Flask docs
+        r'_5#y2L"F4Q8z\n\xec]/',  # Flask quickstart, as pasted into an environment
+        r"\2\1thisismyscretkey\1\2\e\y\y\h",  # Superset's old default, as pasted
+        "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET",  # Superset docs
+        "YOUR_OWN_RANDOM_GENERATED_SECRET_KEY",  # Superset docs
+        "thisisasecretkeythatisatleast32characterslong",
+    )
+)
+GENERATE_KEY_HINT = "python -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def secret_key_problem(key: str | None) -> str | None:
+    """Why ``key`` must not sign session cookies (None when it may).
+
+    A short, published or repetitive key lets anyone forge a session for any user.
+    """
+    if not key:
+        return "no SECRET_KEY is set"
+    if key.lower() in KNOWN_SAMPLE_KEYS:
+        return "the SECRET_KEY is a published sample value"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"the SECRET_KEY has {len(key)} characters, fewer than {MIN_SECRET_KEY_LENGTH}"
+    if len(set(key)) < 8:
+        return "the SECRET_KEY repeats a handful of characters"
+    return None
+
+
 def default_database_url(cwd: Path | None = None) -> str:
     """The embedded SQLite file under the working directory."""
     base = cwd or Path.cwd()

@@ -19,6 +19,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# A key the server accepts for sign-in (long, random-looking, unpublished); tests only.
+STRONG_KEY = "f3b9c2a1d8e7465f9b0a1c2d3e4f5a6b7c8d9e0f1a2b3c4d"
 
 
 def free_port() -> int:

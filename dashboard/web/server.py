@@ -8,13 +8,18 @@ processes and no per-process state changes what a user sees.
 from __future__ import annotations
 
 import ipaddress
+import os
+import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
-from dashboard.config import Settings
+from dashboard.config import GENERATE_KEY_HINT, Settings, secret_key_problem
+
+DEMO_KEY_FILE = "demo_secret_key"
 
 
 class ServeError(Exception):
@@ -31,16 +36,40 @@ def is_loopback(host: str) -> bool:
 
 
 def serving_settings(settings: Settings, host: str) -> Settings:
-    """Sign-in is mandatory beyond loopback, and then a SECRET_KEY must be set."""
+    """Sign-in is mandatory beyond loopback, and then a strong SECRET_KEY must be set.
+
+    The local demo without a key gets one generated key kept under the cache folder, so
+    every worker signs (and checks) job handles and cookies alike.
+    """
     auth_required = settings.auth_required or not is_loopback(host)
-    if auth_required and not settings.secret_key:
+    if auth_required:
         where = "on a non-loopback address" if not is_loopback(host) else "with AUTH_REQUIRED=1"
-        raise ServeError(
-            f"Refusing to serve {where} without a SECRET_KEY: set SECRET_KEY to a long random "
-            "value (e.g. python -c 'import secrets; print(secrets.token_hex(32))'), the same "
-            "on every server behind the load balancer."
-        )
+        check_secret_key(settings.secret_key, where)
+    elif not settings.secret_key:
+        settings = replace(settings, secret_key=demo_secret_key(settings.cache_dir))
     return replace(settings, auth_required=auth_required)
+
+
+def check_secret_key(key: str | None, where: str) -> None:
+    """ServeError in one sentence when ``key`` is missing or weak."""
+    problem = secret_key_problem(key)
+    if problem:
+        raise ServeError(
+            f"Refusing to serve {where}: {problem}. Set SECRET_KEY to a long random value "
+            f"(e.g. {GENERATE_KEY_HINT}), the same on every server behind the load balancer."
+        )
+
+
+def demo_secret_key(folder: Path) -> str:
+    """The local demo's key: generated once, readable only by this user, shared by workers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / DEMO_KEY_FILE
+    if not path.exists():
+        key = secrets.token_hex(32)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(key)
+    return path.read_text().strip()
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 
 from dashboard.services import accounts
 from tests.browser.conftest import console_errors
-from tests.server_process import running_server
+from tests.server_process import STRONG_KEY, running_server
 
 PASSWORD = "a long enough password"
 
@@ -41,7 +41,7 @@ def test_sign_in_keeps_the_link_and_roles_shape_the_page(
             text("SELECT count(*) FROM customer_results WHERE gender = 'Female'")
         ).scalar_one()
     url = loaded_engine.url.render_as_string(hide_password=False)
-    env = {"AUTH_REQUIRED": "1", "SECRET_KEY": "browser-test-secret"}
+    env = {"AUTH_REQUIRED": "1", "SECRET_KEY": STRONG_KEY}
     driver = dash_duo.driver
     with running_server(url, tmp_path, workers=1, env=env) as (base_url, _process):
         driver.get(f"{base_url}/segments?gender=Female")
