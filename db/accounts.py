@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from db.models import User
 
@@ -25,6 +25,7 @@ class Account:
     disabled: bool
     locked_until: datetime | None
     last_sign_in_at: datetime | None
+    session_version: int = 0
 
 
 _ACCOUNT_COLUMNS = (
@@ -33,6 +34,7 @@ _ACCOUNT_COLUMNS = (
     User.disabled,
     User.locked_until,
     User.last_sign_in_at,
+    User.session_version,
 )
 
 
@@ -69,8 +71,13 @@ def find_account(engine: Engine, username: str) -> Account | None:
     return None if row is None else Account(*row)
 
 
-def update_user(engine: Engine, username: str, **values: object) -> bool:
-    """Set ``values`` on the user's row; False when there is no such user."""
+def update_user(
+    engine: Engine, username: str, *, end_sessions: bool = False, **values: object
+) -> bool:
+    """Set ``values`` on the user's row (and with ``end_sessions`` end every session of
+    theirs); False when there is no such user."""
+    if end_sessions:
+        values["session_version"] = User.session_version + 1
     with engine.begin() as connection:
         changed = connection.execute(
             update(User).where(User.username == username).values(**values)
@@ -78,14 +85,74 @@ def update_user(engine: Engine, username: str, **values: object) -> bool:
     return changed == 1
 
 
-@contextmanager
-def user_for_update(engine: Engine, username: str) -> Iterator[User | None]:
-    """The user's row locked for one transaction (None when unknown); changes are committed.
+LOCKED: Literal["locked"] = "locked"
 
-    A sign-in reads the failure count and writes it back; the row lock keeps two
-    simultaneous wrong passwords from counting as one.
+
+@dataclass(frozen=True)
+class Attempt:
+    """One sign-in attempt already counted against the account, inside its transaction."""
+
+    connection: Connection
+    username: str
+    password_hash: str
+    role: str
+    disabled: bool
+    failed_attempts: int  # this attempt included
+    session_version: int
+
+    def finish(self, **values: object) -> None:
+        """Write the attempt's outcome (reset count, lock, last sign-in) in the same transaction."""
+        self.connection.execute(update(User).where(User.username == self.username).values(**values))
+
+
+@contextmanager
+def sign_in_attempt(
+    engine: Engine, username: str, now: datetime
+) -> Iterator[Attempt | Literal["locked"] | None]:
+    """Count one attempt for ``username`` before its password is checked, atomically.
+
+    The count goes up in the transaction's first statement, which takes the row's write lock
+    (PostgreSQL) or the database's (SQLite) until the attempt is finished: parallel attempts
+    queue one behind the other, so no more than the allowed number are ever checked.
+    ``"locked"`` for a locked account and None for an unknown user (nothing is counted).
     """
-    with Session(engine) as session, session.begin():
-        yield session.scalars(
-            select(User).where(User.username == username).with_for_update()
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # A deferred SQLite transaction that reads and then writes fails at once with
+            # "database is locked" when another writer got in between; IMMEDIATE takes the
+            # write lock first and waits its turn (busy_timeout).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        row = connection.execute(
+            update(User)
+            .where(
+                User.username == username,
+                or_(User.locked_until.is_(None), User.locked_until <= now),
+            )
+            .values(failed_attempts=User.failed_attempts + 1)
+            .returning(
+                User.username,
+                User.password_hash,
+                User.role,
+                User.disabled,
+                User.failed_attempts,
+                User.session_version,
+            )
         ).first()
+        if row is None:
+            known = connection.execute(select(User.id).where(User.username == username)).first()
+            yield LOCKED if known is not None else None
+        else:
+            yield Attempt(connection, *row)
+        connection.commit()
+
+
+def end_sessions(engine: Engine, username: str) -> int | None:
+    """Bump the user's session version (every session cookie of theirs stops working);
+    the new version, or None for an unknown user."""
+    with engine.begin() as connection:
+        return connection.execute(
+            update(User)
+            .where(User.username == username)
+            .values(session_version=User.session_version + 1)
+            .returning(User.session_version)
+        ).scalar()

@@ -66,7 +66,8 @@ def list_users(engine: Engine) -> list[Account]:
 
 
 def _update(engine: Engine, username: str, **values: object) -> None:
-    if not store.update_user(engine, username, **values):
+    """Change the account and end its sessions: whoever was signed in signs in again."""
+    if not store.update_user(engine, username, end_sessions=True, **values):
         raise AccountError(f"no user {username!r}")
 
 
@@ -90,40 +91,41 @@ def reset_password(engine: Engine, username: str, password: str) -> None:
     )
 
 
+def end_sessions(engine: Engine, username: str) -> int | None:
+    """End every session of ``username`` (sign-out); the new session version."""
+    return store.end_sessions(engine, username)
+
+
 def find_account(engine: Engine, username: str) -> Account | None:
     return store.find_account(engine, username)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def authenticate(
     engine: Engine, username: str, password: str, now: datetime | None = None
 ) -> tuple[Account | None, str]:
     """(account, "ok") on success; else (None, reason) with reason "invalid", "locked" or
-    "disabled". Five failures in a row lock the account for 15 minutes."""
+    "disabled". Five failures in a row lock the account for 15 minutes.
+
+    The attempt is counted before the password is checked and in the same transaction
+    (:func:`db.accounts.sign_in_attempt`), so parallel guesses cannot outrun the count.
+    """
     now = now or datetime.now(UTC)
-    with store.user_for_update(engine, username.strip()) as user:
-        if user is None:
-            check_password_hash(_DUMMY_HASH, password)
+    name = username.strip()
+    with store.sign_in_attempt(engine, name, now) as attempt:
+        if not isinstance(attempt, store.Attempt):
+            check_password_hash(_DUMMY_HASH, password)  # unknown and locked cost the same
+            return None, "locked" if attempt == store.LOCKED else "invalid"
+        if not check_password_hash(attempt.password_hash, password):
+            if attempt.failed_attempts >= MAX_FAILED_ATTEMPTS:
+                attempt.finish(
+                    failed_attempts=0, locked_until=now + timedelta(minutes=LOCK_MINUTES)
+                )
+                return None, "locked"
             return None, "invalid"
-        locked_until = _aware(user.locked_until)
-        if locked_until is not None and locked_until > now:
-            return None, "locked"
-        if not check_password_hash(user.password_hash, password):
-            failures = (user.failed_attempts or 0) + 1
-            lock = (
-                now + timedelta(minutes=LOCK_MINUTES) if failures >= MAX_FAILED_ATTEMPTS else None
-            )
-            user.failed_attempts = 0 if lock else failures
-            user.locked_until = lock
-            return None, "locked" if lock else "invalid"
-        if user.disabled:
+        if attempt.disabled:
+            attempt.finish(failed_attempts=0)
             return None, "disabled"
-        user.failed_attempts = 0
-        user.locked_until = None
-        user.last_sign_in_at = now
-        return Account(user.username, user.role, user.disabled, None, now), "ok"
+        attempt.finish(failed_attempts=0, locked_until=None, last_sign_in_at=now)
+        return Account(
+            attempt.username, attempt.role, False, None, now, attempt.session_version
+        ), "ok"

@@ -14,7 +14,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlparse
+from urllib.parse import quote, unquote, urlparse
 
 import flask
 from flask import Flask, g, redirect, request, session
@@ -27,6 +27,10 @@ from db import audit
 SESSION_USER = "user"
 CSRF_KEY = "csrf_token"
 FAILED_SIGN_IN_DELAY_SECONDS = 0.5
+WRONG_SIGN_IN = (
+    "Wrong user name or password. After 5 wrong passwords in a row an account is locked "
+    "for 15 minutes."
+)
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/healthz", "/login", "/_favicon.ico")
 DASH_API_PREFIX = "/_dash-"
 
@@ -126,7 +130,7 @@ def install(server: Flask, settings: Settings, engine_key: str) -> None:
         if g.identity is None:
             if path.startswith(DASH_API_PREFIX) or request.method != "GET":
                 return flask.jsonify({"error": "sign-in required"}), 401
-            return redirect(f"/login?next={flask.request.full_path.rstrip('?')}")
+            return redirect(f"/login?next={quote(flask.request.full_path.rstrip('?'), safe='/')}")
         if path.startswith("/_dash-update-component"):
             needed = _required_role(request.get_json(silent=True))
             if needed and not accounts.role_allows(g.identity.role, needed):
@@ -166,14 +170,16 @@ def install(server: Flask, settings: Settings, engine_key: str) -> None:
                 if account is not None:
                     session.clear()
                     session.permanent = True
-                    session[SESSION_USER] = {"username": account.username}
+                    _remember(account.username, account.session_version)
                     csrf_token()
-                    return redirect(_safe_next(request.args.get("next")))
+                    return redirect(_safe_next(_next_target()))
                 time.sleep(FAILED_SIGN_IN_DELAY_SECONDS)
-                message = {
-                    "locked": "This account is locked for 15 minutes after 5 failed sign-ins.",
-                    "disabled": "This account is disabled. Ask an administrator.",
-                }.get(outcome, "Wrong user name or password.")
+                # Locked and unknown read alike, so the page never tells which names exist.
+                message = (
+                    "This account is disabled. Ask an administrator."
+                    if outcome == "disabled"
+                    else WRONG_SIGN_IN
+                )
         return _login_page(settings.app_title, csrf_token(), message)
 
     @server.route("/account/password", methods=["GET", "POST"])
@@ -188,13 +194,23 @@ def install(server: Flask, settings: Settings, engine_key: str) -> None:
 
     @server.route("/logout", methods=["POST"])
     def logout():
+        """Sign out: every session of this user ends (this one and any other device's)."""
         identity = getattr(g, "identity", None)
-        if _valid_csrf():
-            if identity is not None:
-                audit.record(
-                    engine(), "sign_out", identity.username, remote_addr=request.remote_addr
-                )
-            session.clear()
+        if not _valid_csrf():
+            return (
+                _page(
+                    settings.app_title,
+                    "Sign out",
+                    "You are still signed in.",
+                    "The sign-out form expired: sign out again from the page.",
+                    '<p><a href="/">Back to the dashboard</a></p>',
+                ),
+                400,
+            )
+        if identity is not None and identity.signed_in:
+            accounts.end_sessions(engine(), identity.username)
+            audit.record(engine(), "sign_out", identity.username, remote_addr=request.remote_addr)
+        session.clear()
         return redirect("/login")
 
 
@@ -222,7 +238,11 @@ def _change_password(engine, username: str) -> tuple[str, bool]:
         message = str(error)
         return message[:1].upper() + message[1:] + ".", False
     audit.record(engine, "password_change", username, "ok", None, request.remote_addr)
-    return "Your password was changed.", True
+    # The change ended every session of this user; this one carries on with the new version.
+    account_now = accounts.find_account(engine, username)
+    if account_now is not None:
+        _remember(username, account_now.session_version)
+    return "Your password was changed; your other sessions were signed out.", True
 
 
 def _session_identity(engine) -> Identity | None:
@@ -231,10 +251,25 @@ def _session_identity(engine) -> Identity | None:
     if not isinstance(data, dict) or "username" not in data:
         return None
     account = accounts.find_account(engine, str(data["username"]))
-    if account is None or account.disabled:
-        session.pop(SESSION_USER, None)
+    if account is None or account.disabled or data.get("version") != account.session_version:
+        session.pop(SESSION_USER, None)  # disabled, or signed out / changed since
         return None
     return Identity(username=account.username, role=account.role, signed_in=True)
+
+
+def _remember(username: str, version: int) -> None:
+    """Put the signed-in user in the session cookie, with the account's session version."""
+    session[SESSION_USER] = {"username": username, "version": version}
+
+
+def _next_target() -> str | None:
+    """Where to go after signing in: ``next`` with everything after it, ``&`` included
+    (``/login?next=/segments?gender=Female&plan=Basic`` keeps the plan)."""
+    query = request.query_string.decode("utf-8", "replace")
+    prefix = "next="
+    if not query.startswith(prefix):
+        return request.args.get("next")
+    return unquote(query[len(prefix) :])
 
 
 def _page(title: str, heading: str, intro: str, message: str, form: str, ok: bool = False) -> str:

@@ -98,26 +98,36 @@ def test_sign_in_sets_a_hardened_session_and_sign_out_ends_it(secured, engine) -
 
     token = form_token(client.get("/_dash-layout").get_json())
     assert token, "the header carries a sign-out form with a CSRF token"
-    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 302
-    assert client.get("/_dash-layout").status_code == 200  # a forged sign-out does nothing
+    forged = client.post("/logout", data={"csrf_token": "forged"})
+    assert forged.status_code == 400  # refused in words, not a pretended sign-out
+    assert "The sign-out form expired" in forged.get_data(as_text=True)
+    assert client.get("/_dash-layout").status_code == 200
+    saved = client.get_cookie("streamflix_session").value  # kept, as an attacker would
     client.post("/logout", data={"csrf_token": token})
     assert client.get("/_dash-layout").status_code == 401
     assert audit_rows(engine) == [("viewer", "sign_in", "ok"), ("viewer", "sign_out", "ok")]
 
+    # The cookie saved before signing out no longer opens anything, downloads included.
+    replay = secured.server.test_client()
+    replay.set_cookie("streamflix_session", saved)
+    assert replay.get("/_dash-layout").status_code == 401
+    assert replay.get("/download/customers.csv").status_code == 302
+
 
 def test_wrong_passwords_lock_the_account(secured, engine) -> None:
     client = secured.server.test_client()
-    for _ in range(accounts.MAX_FAILED_ATTEMPTS - 1):
-        assert "Wrong user name or password" in sign_in(client, "analyst", "nope").get_data(
-            as_text=True
-        )
-    locked = sign_in(client, "analyst", "nope").get_data(as_text=True)
-    assert "locked for 15 minutes" in locked
+    pages = [
+        sign_in(client, "analyst", "nope").get_data(as_text=True)
+        for _ in range(accounts.MAX_FAILED_ATTEMPTS)
+    ]
     # Even the right password is refused while locked.
-    assert "locked for 15 minutes" in sign_in(client, "analyst").get_data(as_text=True)
+    pages.append(sign_in(client, "analyst").get_data(as_text=True))
+    unknown = sign_in(client, "nobody-by-this-name", "nope").get_data(as_text=True)
+    # Locked, wrong and unknown read the same: the page never tells which names exist.
+    assert all(auth.WRONG_SIGN_IN in page for page in [*pages, unknown])
     assert client.get("/_dash-layout").status_code == 401
     outcomes = [row[2] for row in audit_rows(engine)]
-    assert outcomes == ["invalid"] * 4 + ["locked", "locked"]
+    assert outcomes == ["invalid"] * 4 + ["locked", "locked", "invalid"]
     # After the lock expires the right password works again.
     later = datetime.now(UTC) + timedelta(minutes=accounts.LOCK_MINUTES + 1)
     account, outcome = accounts.authenticate(engine, "analyst", PASSWORD, now=later)
@@ -267,7 +277,14 @@ def test_users_change_their_own_password(secured, engine) -> None:
     assert form_message(no_token) == "The form expired. Please try again."
     assert accounts.authenticate(engine, "viewer", PASSWORD)[1] == "ok"  # nothing changed yet
 
-    assert form_message(change_password(client, PASSWORD, new)) == "Your password was changed."
+    elsewhere = secured.server.test_client()  # the same user on another computer
+    sign_in(elsewhere, "viewer")
+    assert elsewhere.get("/_dash-layout").status_code == 200
+    assert form_message(change_password(client, PASSWORD, new)) == (
+        "Your password was changed; your other sessions were signed out."
+    )
+    assert client.get("/_dash-layout").status_code == 200  # this session carries on
+    assert elsewhere.get("/_dash-layout").status_code == 401
     assert accounts.authenticate(engine, "viewer", PASSWORD)[1] == "invalid"
     assert accounts.authenticate(engine, "viewer", new)[1] == "ok"
     changes = [row for row in audit_rows(engine) if row[1] == "password_change"]
@@ -303,3 +320,59 @@ def test_the_header_links_to_the_password_page(secured) -> None:
         elif isinstance(node, list):
             stack.extend(node)
     assert links == ["/account/password"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda engine: accounts.reset_password(engine, "analyst", "an admin's new password"),
+        lambda engine: accounts.set_role(engine, "analyst", "viewer"),
+        lambda engine: accounts.set_disabled(engine, "analyst"),
+    ],
+    ids=["reset-password", "set-role", "disable"],
+)
+def test_an_admin_change_ends_the_users_sessions(secured, engine, change) -> None:
+    client = secured.server.test_client()
+    sign_in(client, "analyst")
+    saved = client.get_cookie("streamflix_session").value
+    assert client.get("/_dash-layout").status_code == 200
+    change(engine)
+    replay = secured.server.test_client()
+    replay.set_cookie("streamflix_session", saved)
+    assert replay.get("/_dash-layout").status_code == 401
+    assert client.get("/_dash-layout").status_code == 401
+
+
+def test_the_whole_next_link_survives_sign_in(secured) -> None:
+    client = secured.server.test_client()
+    page = client.get("/segments?gender=Female&plan=Basic")
+    login_url = page.headers["Location"]
+    assert login_url == "/login?next=/segments%3Fgender%3DFemale%26plan%3DBasic"
+    form = client.get(login_url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    response = client.post(
+        login_url, data={"username": "viewer", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.headers["Location"] == "/segments?gender=Female&plan=Basic"
+    # A link typed without encoding keeps its later parameters too.
+    raw = secured.server.test_client()
+    form = raw.get("/login?next=/rfm?gender=Male&country=Canada").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    response = raw.post(
+        "/login?next=/rfm?gender=Male&country=Canada",
+        data={"username": "viewer", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/rfm?gender=Male&country=Canada"
+
+
+def test_parallel_guesses_cannot_outrun_the_lock_out(engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    accounts.add_user(engine, "target", PASSWORD, "viewer")
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(
+            pool.map(lambda n: accounts.authenticate(engine, "target", f"guess {n}")[1], range(40))
+        )
+    # Four wrong passwords are told "invalid", the fifth locks; nothing beyond is checked.
+    assert sorted(outcomes) == ["invalid"] * 4 + ["locked"] * 36
+    assert accounts.authenticate(engine, "target", PASSWORD)[1] == "locked"
