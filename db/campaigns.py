@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from db.columns import storable_id
 from db.filters import NULL_TOKEN, Filters
 from db.models import AnalysisRun, Campaign, CampaignMember, Customer, CustomerResult, Dataset
 from db.queries import filter_conditions, stream_frames
@@ -186,7 +187,7 @@ def find_campaign(engine: Engine, reference: str) -> Row[Any] | None:
     """The campaigns row named exactly ``reference``, else the one with that id (all digits)."""
     with engine.connect() as connection:
         row = connection.execute(select(Campaign).where(Campaign.name == reference)).first()
-        if row is None and reference.isdigit():
+        if row is None and reference.isdigit() and storable_id(int(reference)):
             row = connection.execute(select(Campaign).where(Campaign.id == int(reference))).first()
     return row
 

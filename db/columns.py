@@ -36,3 +36,13 @@ CUSTOMER_COLUMNS = (
 
 MESSAGING_COLUMNS = ("segment_kind", "segment", "headline", "message", "channel", "offer")
 EDITABLE_MESSAGING_COLUMNS = ("headline", "message", "channel", "offer")
+
+
+# Ids of data sets, runs and campaigns are 32-bit integers on both backends. An id from a link
+# or a form beyond that range names nothing; asking the database would overflow instead.
+MAX_ROW_ID = 2**31 - 1
+
+
+def storable_id(value: int) -> bool:
+    """Whether ``value`` can be the id of a data set, run or campaign."""
+    return 0 < value <= MAX_ROW_ID

@@ -34,7 +34,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.columns import CUSTOMER_COLUMNS, EDITABLE_MESSAGING_COLUMNS, MESSAGING_COLUMNS
+from db.columns import (
+    CUSTOMER_COLUMNS,
+    EDITABLE_MESSAGING_COLUMNS,
+    MESSAGING_COLUMNS,
+    storable_id,
+)
 from db.filters import MULTI_VALUE_FILTERS, NULL_TOKEN, Filters
 from db.models import (
     AnalysisRun,
@@ -116,6 +121,8 @@ def find_dataset(engine: Engine, reference: str) -> int | None:
     text_ref = reference.strip()
     query = select(Dataset.id)
     if text_ref.isdigit():
+        if not storable_id(int(text_ref)):
+            return None
         query = query.where(Dataset.id == int(text_ref))
     else:
         query = query.where(Dataset.name == text_ref).order_by(Dataset.id.desc()).limit(1)
@@ -125,6 +132,8 @@ def find_dataset(engine: Engine, reference: str) -> int | None:
 
 def dataset_file(engine: Engine, dataset_id: int) -> tuple[str, str] | None:
     """(source file name, SHA-256 of its bytes) of a data set, or None when it is gone."""
+    if not storable_id(dataset_id):
+        return None
     with engine.connect() as connection:
         row = connection.execute(
             select(Dataset.source_file, Dataset.sha256).where(Dataset.id == dataset_id)
@@ -172,6 +181,8 @@ def active_run_id(engine: Engine, dataset_id: int | None = None) -> int | None:
         .limit(1)
     )
     if dataset_id is not None:
+        if not storable_id(dataset_id):
+            return None
         query = query.where(AnalysisRun.dataset_id == dataset_id)
     with engine.connect() as connection:
         return connection.execute(query).scalar()
@@ -596,6 +607,8 @@ def delete_dataset(engine: Engine, dataset_id: int) -> bool:
 
     Campaigns keep their frozen copies (their link to the data set is cleared).
     """
+    if not storable_id(dataset_id):
+        return False
     from sqlalchemy import delete
 
     with engine.begin() as connection:

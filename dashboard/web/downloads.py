@@ -11,6 +11,7 @@ like every page (``dashboard.web.auth``), and each download is audited with its 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import replace
 
 import flask
 from flask import Flask, request, stream_with_context
@@ -57,10 +58,19 @@ def _query(dataset_id: int, filters: Filters) -> str:
 def _requested_view() -> context.View:
     """The data set and filters the query string names, validated like the pages' own."""
     search = request.query_string.decode("utf-8", "replace")  # odd bytes: unknown values
-    return context.resolve_view(view_from_search(search))
+    asked = view_from_search(search)
+    view = context.resolve_view(asked)
+    wanted = asked.get("dataset_id")
+    if wanted is not None and (view.run is None or view.run.dataset_id != wanted):
+        # A page may show the newest data set instead (and says so); a file never does.
+        return replace(view, problem=f"There is no analysed data set {wanted}.")
+    return view
 
 
-def _refuse(message: str, status: int) -> flask.Response:
+def _refuse(message: str, status: int, table: str | None = None) -> flask.Response:
+    """A refusal in words; a refused export of a known list is audited with its reason."""
+    if table is not None:
+        context.record("export", {"table": table, "reason": message}, "refused")
     return flask.Response(message + "\n", status=status, mimetype="text/plain")
 
 
@@ -95,13 +105,13 @@ def install(server: Flask) -> None:
     def download_customers(kind: str):
         if kind not in CUSTOMER_LISTS:
             return _refuse("There is no such download.", 404)
+        table = kind.replace("-", "_")
         view = _requested_view()
         if view.run is None:
-            return _refuse("No analysed data set yet: load a CSV on the Data page.", 404)
+            return _refuse("No analysed data set yet: load a CSV on the Data page.", 404, table)
         if view.problem:
-            return _refuse(f"Nothing was exported: {view.problem}", 400)
+            return _refuse(f"Nothing was exported: {view.problem}", 400, table)
         filters = list_filters(kind, view.filters)
-        table = kind.replace("-", "_")
         run = view.run
 
         def audit(rows: int, complete: bool) -> None:
@@ -121,14 +131,14 @@ def install(server: Flask) -> None:
     def download_members(campaign_id: int, group: str):
         if group not in MEMBER_LISTS:
             return _refuse("There is no such download.", 404)
+        kind = "campaign_control" if group == "control" else "campaign_targets"
         try:
             campaign = get_campaign(context.engine(), campaign_id)
         except CampaignError as error:
-            return _refuse(str(error), 404)
+            return _refuse(str(error), 404, kind)
         view = _requested_view()
         if view.problem:
-            return _refuse(f"Nothing was exported: {view.problem}", 400)
-        kind = "campaign_control" if group == "control" else "campaign_targets"
+            return _refuse(f"Nothing was exported: {view.problem}", 400, kind)
 
         def audit(rows: int, complete: bool) -> None:
             detail = {

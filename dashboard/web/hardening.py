@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlparse
 
 import flask
+from dash.exceptions import DependencyException
 from flask import Flask
 from sqlalchemy import Engine
 from werkzeug.exceptions import HTTPException
@@ -14,6 +16,9 @@ from werkzeug.exceptions import HTTPException
 from db.session import current_revision, head_revision, ping
 
 log = logging.getLogger("dashboard.errors")
+COMPONENT_SUITES = "/_dash-component-suites/"
+# Static files with fingerprinted names: no customer data, cached as their server says.
+CACHEABLE_PREFIXES = ("/assets/", COMPONENT_SUITES, "/_favicon.ico")
 
 
 def content_security_policy(script_hashes: list[str]) -> str:
@@ -45,7 +50,24 @@ def install(server: Flask, engine_key: str, script_hashes: Callable[[], list[str
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Content-Security-Policy", policy[0])
+        if not flask.request.path.startswith(CACHEABLE_PREFIXES):
+            # Pages, layouts, callback answers and downloads carry customer data: never kept
+            # by the browser or a proxy.
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+    @server.before_request
+    def same_origin_posts():
+        """Refuse a POST sent by another site's page (callbacks, sign-in and sign-out alike);
+        SameSite cookies already keep the session out of it, this says so in words."""
+        if flask.request.method != "POST":
+            return None
+        sender = flask.request.headers.get("Origin") or flask.request.headers.get("Referer")
+        if not sender or sender == "null":
+            return None  # scripts and old browsers send neither; the session still guards
+        if urlparse(sender).netloc != flask.request.host:
+            return flask.jsonify({"error": "cross-site request refused"}), 403
+        return None
 
     @server.route("/healthz")
     def healthz():
@@ -65,6 +87,10 @@ def install(server: Flask, engine_key: str, script_hashes: Callable[[], list[str
     def plain_error(error: Exception):
         if isinstance(error, HTTPException):
             return error
+        if flask.request.path.startswith(COMPONENT_SUITES) and isinstance(
+            error, DependencyException | OSError
+        ):
+            return flask.Response("There is no such file.\n", 404, mimetype="text/plain")
         error_id = uuid.uuid4().hex[:12]
         log.exception("error %s on %s %s", error_id, flask.request.method, flask.request.path)
         return (

@@ -188,6 +188,39 @@ def test_security_headers_and_health(secured) -> None:
     assert health.get_json()["migrations"] == "at head"
 
 
+def test_customer_data_is_never_cached_and_static_files_are(secured) -> None:
+    client = secured.server.test_client()
+    sign_in(client, "viewer")
+    body = callback_body("overview-kpis.children", "view-store", "data", {})
+    answers = {
+        "page": client.get("/segments"),
+        "layout": client.get("/_dash-layout"),
+        "callback": client.post("/_dash-update-component", json=body),
+        "download": client.get("/download/customers.csv"),
+    }
+    assert {name: r.headers.get("Cache-Control") for name, r in answers.items()} == {
+        name: "no-store" for name in answers
+    }
+    with client.get("/assets/bootstrap.min.css") as static:
+        assert static.headers.get("Cache-Control") != "no-store"
+
+
+def test_posts_from_another_site_are_refused(secured, engine) -> None:
+    client = secured.server.test_client()
+    sign_in(client, "viewer")
+    body = callback_body("overview-kpis.children", "view-store", "data", {})
+    foreign = {"Origin": "https://evil.example"}
+    refused = client.post("/_dash-update-component", json=body, headers=foreign)
+    assert refused.status_code == 403
+    assert refused.get_json() == {"error": "cross-site request refused"}
+    by_referer = {"Referer": "https://evil.example/page"}
+    assert client.post("/_dash-update-component", json=body, headers=by_referer).status_code == 403
+    own = {"Origin": "http://localhost"}  # the test client's own host
+    assert client.post("/_dash-update-component", json=body, headers=own).status_code == 200
+    assert client.post("/logout", data={}, headers=foreign).status_code == 403
+    assert client.get("/_dash-layout").status_code == 200  # still signed in
+
+
 def test_oversized_request_is_refused_before_reading(secured) -> None:
     client = secured.server.test_client()
     sign_in(client, "analyst")

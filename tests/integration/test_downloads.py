@@ -142,7 +142,25 @@ def test_unknown_filter_values_export_nothing(client, engine: Engine, analysed: 
     assert client.get("/download/everything.csv").status_code == 404
     odd = client.get(f"/download/customers.csv?dataset={analysed}&country=%FF%FE")
     assert odd.status_code == 400
-    assert exports(engine) == []
+    # Refusals are on the trail with their reason; nothing was exported.
+    refused = exports(engine)
+    assert [(outcome, detail["table"]) for outcome, detail in refused] == [
+        ("refused", "customers"),
+        ("refused", "customers"),
+    ]
+    assert refused[0][1]["reason"] == response.get_data(as_text=True).strip()
+    assert all("rows" not in detail for _outcome, detail in refused)
+
+
+def test_ids_beyond_the_integer_range_name_nothing(client, engine: Engine, analysed: int) -> None:
+    huge = 2**31
+    assert client.get(f"/download/campaigns/{huge}/targets.csv").status_code == 404
+    assert client.get("/download/campaigns/99999999999999999999/targets.csv").status_code == 404
+    shown = client.get(f"/download/customers.csv?dataset={10**20}")
+    assert shown.status_code == 400  # the link's data set does not exist: refused, in words
+    assert shown.get_data(as_text=True).startswith("Nothing was exported: There is no analysed")
+    assert client.get("/_dash-component-suites/dashboard/app.py").status_code == 404
+    assert client.get("/_dash-component-suites/dash/no-such-file.js").status_code == 404
 
 
 def test_an_interrupted_download_is_audited_as_interrupted(
