@@ -37,6 +37,11 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     auth.install(app.server, settings, context.ENGINE_KEY)
     hardening.install(app.server, context.ENGINE_KEY, app.csp_hashes)
     downloads.install(app.server)
+    if settings.proxy_hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = settings.proxy_hops
+        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=hops, x_proto=hops)
     _register_scripts(app)
     return app
 

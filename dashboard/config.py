@@ -39,6 +39,9 @@ class Settings:
     https: bool = False  # served behind HTTPS: session cookies get the Secure flag
     # How money is labelled ("$", "EUR"); None: the currency the data set's file was written in.
     currency: str | None = None
+    # Reverse proxies in front (nginx: 1). Their X-Forwarded-For/-Proto are then believed
+    # (the audit log records the user's address), and sign-in is on whatever the address.
+    proxy_hops: int = 0
 
     @property
     def is_sqlite(self) -> bool:
@@ -120,6 +123,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         auth_required=_flag(env, "AUTH_REQUIRED"),
         https=_flag(env, "HTTPS"),
         currency=env.get("CURRENCY", "").strip()[:8] or None,
+        proxy_hops=_int(env, "PROXY_HOPS", 0),
     )
 
 

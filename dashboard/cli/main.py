@@ -176,6 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
     add_campaign_parser(commands)
     add_users_parser(commands)
 
+    proxy = commands.add_parser(
+        "proxy-config",
+        help="print the nginx.conf to run in front of serve (slow clients stay out)",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    proxy.add_argument("--listen", default="80", help="nginx's address and port")
+    proxy.add_argument("--upstream", default="127.0.0.1:8050", help="host:port of serve")
+    proxy.add_argument(
+        "--runtime-dir", type=Path, default=Path("/run/dashboard-nginx"), help="pid, temp files"
+    )
     db = commands.add_parser("db", help="database schema")
     db_kind = db.add_subparsers(dest="db_command", required=True)
     db_kind.add_parser("upgrade", help="create or migrate the schema to the latest revision")
@@ -393,6 +403,15 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _proxy_config(args: argparse.Namespace, settings: Settings) -> int:
+    from dashboard.app import upload_request_limit
+    from dashboard.web.proxy import nginx_config
+
+    limit = upload_request_limit(settings.max_upload_bytes)
+    print(nginx_config(args.listen, args.upstream, limit, args.runtime_dir), end="")
+    return 0
+
+
 _COMMANDS = {
     "serve": _serve,
     "ingest": _ingest,
@@ -402,6 +421,7 @@ _COMMANDS = {
     "generate": _generate,
     "bench": _bench,
     "db": _db,
+    "proxy-config": _proxy_config,
     "campaign": run_campaign,
     "users": run_users,
 }

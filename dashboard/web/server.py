@@ -41,9 +41,16 @@ def serving_settings(settings: Settings, host: str) -> Settings:
     The local demo without a key gets one generated key kept under the cache folder, so
     every worker signs (and checks) job handles and cookies alike.
     """
-    auth_required = settings.auth_required or not is_loopback(host)
+    behind_proxy = settings.proxy_hops > 0
+    auth_required = settings.auth_required or not is_loopback(host) or behind_proxy
     if auth_required:
-        where = "on a non-loopback address" if not is_loopback(host) else "with AUTH_REQUIRED=1"
+        where = (
+            "on a non-loopback address"
+            if not is_loopback(host)
+            else "behind a proxy (PROXY_HOPS)"
+            if behind_proxy and not settings.auth_required
+            else "with AUTH_REQUIRED=1"
+        )
         check_secret_key(settings.secret_key, where)
     elif not settings.secret_key:
         settings = replace(settings, secret_key=demo_secret_key(settings.cache_dir))
