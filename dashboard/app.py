@@ -6,7 +6,7 @@ import dash
 
 from dashboard import ids, shell
 from dashboard.config import Settings, load_settings
-from dashboard.web import auth, context, downloads, hardening
+from dashboard.web import auth, context, downloads, file_uploads, hardening
 from db.session import make_engine
 
 
@@ -30,13 +30,16 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         on_error=hardening.callback_error_handler(ids.FILTER_MESSAGE),
     )
     app.server.config[context.SETTINGS_KEY] = settings
-    app.server.config["MAX_CONTENT_LENGTH"] = upload_request_limit(settings.max_upload_bytes)
+    # Callbacks, forms and everything else are small; a file travels on POST /upload alone,
+    # which sets its own limit (dashboard.web.file_uploads).
+    app.server.config["MAX_CONTENT_LENGTH"] = REQUEST_MAX_BYTES
     app.server.extensions[context.ENGINE_KEY] = make_engine(settings.database_url)
     app.layout = lambda: shell.layout(settings.app_title, demo_mode=not settings.auth_required)
     shell.register_callbacks(app)
     auth.install(app.server, settings, context.ENGINE_KEY)
     hardening.install(app.server, context.ENGINE_KEY, app.csp_hashes)
     downloads.install(app.server)
+    file_uploads.install(app.server)
     if settings.proxy_hops > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -57,12 +60,13 @@ def _register_scripts(app: dash.Dash) -> None:
         app.index()
 
 
-def upload_request_limit(max_upload_bytes: int) -> int:
-    """Largest request body accepted: an upload travels base64-encoded (4/3) inside JSON.
+REQUEST_MAX_BYTES = 1024 * 1024
+"""The largest body of any request but an upload: a Dash callback's JSON is a few KB."""
 
-    Enforced by the server from Content-Length before the body is read.
-    """
-    return max_upload_bytes * 4 // 3 + 1024 * 1024
+
+def upload_request_limit(max_upload_bytes: int) -> int:
+    """Largest request a proxy in front must let through: an upload's raw bytes plus headers."""
+    return max_upload_bytes + REQUEST_MAX_BYTES
 
 
 def _background_manager(settings: Settings) -> dash.DiskcacheManager:

@@ -84,11 +84,22 @@ class Filters:
         return "; ".join(parts) or "all customers"
 
 
-def _tuple(values: object) -> tuple[str, ...]:
+# More values than any filter has (a data set's countries are about 200): a longer list is
+# refused before it is looked at.
+MAX_FILTER_VALUES = 1_000
+
+
+def _tuple(values: object, name: str = "") -> tuple[str, ...]:
     if values is None:
         return ()
     if isinstance(values, str):
         values = [values]
+    if isinstance(values, list | tuple) and len(values) > MAX_FILTER_VALUES:
+        label = FILTER_LABELS.get(name, name)
+        raise FilterError(
+            f"{label} was given {len(values):,} values; a filter takes at most "
+            f"{MAX_FILTER_VALUES:,}."
+        )
     seen: dict[str, None] = {}
     for value in values:  # type: ignore[union-attr]
         text = str(value).strip()
@@ -106,7 +117,7 @@ def from_values(values: Mapping[str, object]) -> Filters:
     if len(customer_id) > MAX_CUSTOMER_ID_LENGTH:
         raise FilterError(f"A customer ID is at most {MAX_CUSTOMER_ID_LENGTH} characters long.")
     return Filters(
-        **{name: _tuple(values.get(name)) for name in MULTI_VALUE_FILTERS},
+        **{name: _tuple(values.get(name), name) for name in MULTI_VALUE_FILTERS},
         customer_id=customer_id,
     )
 

@@ -44,6 +44,19 @@ def request(
         return error.code, error.read()
 
 
+def request_bytes(
+    url: str, data: bytes, headers: dict | None = None, timeout: float = 60
+) -> tuple[int, bytes]:
+    """(status, body) of a POST of raw bytes (a file to ``/upload``)."""
+    merged = {"Content-Type": "application/octet-stream", **(headers or {})}
+    req = urllib.request.Request(url, data=data, headers=merged, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
 def wait_healthy(base_url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

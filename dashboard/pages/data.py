@@ -25,6 +25,7 @@ from dashboard.components.data import (
     upload_summary,
 )
 from dashboard.services.analysis import MAX_K, MIN_K, run_reanalysis_job
+from dashboard.services.upload_store import find_upload, forget_upload
 from dashboard.services.uploads import MB, run_upload_job
 from dashboard.web import auth, context
 from db.filters import search_from_view, view_from_search
@@ -33,6 +34,7 @@ from db.queries import delete_dataset, list_datasets, rejected_rows
 dash.register_page(__name__, path="/data", name="Data", order=6, title="Data")
 
 UPLOAD = "data-upload"
+UPLOADED = "data-uploaded"  # {"token", "filename"} from POST /upload, or {"error"}
 NAME = "data-name"
 DATE_ORDER = "data-date-order"
 COLUMN_MAP = "data-column-map"
@@ -234,6 +236,7 @@ def layout(**_query: str) -> html.Div:
     )
     return html.Div(
         [
+            dcc.Store(id=UPLOADED),
             dcc.Store(id=RESULT_STORE),
             dcc.Store(id=REANALYSIS_STORE),
             dcc.ConfirmDialog(id=DELETE_CONFIRM),
@@ -283,11 +286,58 @@ def layout(**_query: str) -> html.Div:
     )
 
 
+# The dropped file goes to POST /upload (its own path and size limit) straight from the
+# browser; only the token it answers with reaches the load job below.
+SEND_FILE_JS = """
+async function(contents, filename) {
+    if (!contents) {
+        return window.dash_clientside.no_update;
+    }
+    const name = filename || "upload.csv";
+    const text = atob(contents.slice(contents.indexOf(",") + 1));
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+        bytes[i] = text.charCodeAt(i);
+    }
+    let response;
+    try {
+        response = await fetch("/upload", {
+            method: "POST",
+            body: new Blob([bytes]),
+            credentials: "same-origin",
+            headers: {
+                "Content-Type": "application/octet-stream",
+                "X-Upload-Filename": encodeURIComponent(name)
+            }
+        });
+    } catch (error) {
+        return {error: name + " could not be sent; check the connection and try again."};
+    }
+    let answer = {};
+    try {
+        answer = await response.json();
+    } catch (error) {
+        answer = {};
+    }
+    if (!response.ok || !answer.token) {
+        return {error: answer.error || (name + " was refused (" + response.status + ").")};
+    }
+    return {token: answer.token, filename: answer.filename};
+}
+"""
+clientside_callback(
+    SEND_FILE_JS,
+    Output(UPLOADED, "data"),
+    Input(UPLOAD, "contents"),
+    State(UPLOAD, "filename"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output(RESULT_STORE, "data"),
-    Input(UPLOAD, "contents"),
+    Input(UPLOADED, "data"),
     Input(RELOAD, "n_clicks"),
-    State(UPLOAD, "filename"),
     State(NAME, "value"),
     State(DATE_ORDER, "value"),
     State(COLUMN_MAP, "value"),
@@ -300,19 +350,27 @@ def layout(**_query: str) -> html.Div:
     ],
     prevent_initial_call=True,
 )
-def load_file(set_progress, contents, _reload, filename, name, date_order, map_text):
-    """Ingest then analyse the uploaded file; the summary goes to RESULT_STORE.
+def load_file(set_progress, uploaded, _reload, name, date_order, map_text):
+    """Ingest then analyse the stored upload; the summary goes to RESULT_STORE.
 
     The job runs in a forked worker process, so it opens its own connection pool instead of
-    using the one inherited from the server process.
+    using the one inherited from the server process. It finds the file by its token, and
+    only an upload the same user sent.
     """
-    if not contents:
+    if not uploaded:
         raise PreventUpdate
+    if uploaded.get("error"):  # refused by POST /upload, which audited it
+        return {"ok": False, "message": str(uploaded["error"])[:2000]}
     settings = context.settings()
+    stored = find_upload(
+        settings.cache_dir / "uploads", uploaded.get("token"), context.identity().username
+    )
+    if stored is None:
+        return {"ok": False, "message": "That upload is no longer here; please upload it again."}
     summary = run_upload_job(
         settings.database_url,
-        contents,
-        filename,
+        stored.path,
+        stored.filename,
         max_bytes=settings.max_upload_bytes,
         name=name,
         date_order=date_order or "auto",
@@ -322,6 +380,8 @@ def load_file(set_progress, contents, _reload, filename, name, date_order, map_t
         actor=context.actor(),
     )
     set_progress("")
+    if summary.get("ok"):
+        forget_upload(stored)  # loaded: the database holds it now
     return summary
 
 

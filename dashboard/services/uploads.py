@@ -13,7 +13,8 @@ import base64
 import binascii
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,14 @@ def _megabytes(size: int) -> str:
     return f"{size / MB:,.1f} MB"
 
 
+def too_large_message(filename: str, size: int, max_bytes: int) -> str:
+    return (
+        f"{filename} is {_megabytes(size)}, above the {_megabytes(max_bytes)} upload limit.\n"
+        "Load big files with the command line instead: python -m dashboard ingest FILE "
+        "(or raise MAX_UPLOAD_MB)."
+    )
+
+
 def decode_upload(contents: str, filename: str, max_bytes: int) -> bytes:
     """The file bytes of a ``dcc.Upload`` data URL, refusing one above ``max_bytes`` first."""
     _, comma, payload = (contents or "").partition(",")
@@ -60,11 +69,7 @@ def decode_upload(contents: str, filename: str, max_bytes: int) -> bytes:
         raise UploadError(f"{filename} did not arrive as a file upload; please try again.")
     size = decoded_size(payload)
     if size > max_bytes:
-        raise UploadError(
-            f"{filename} is {_megabytes(size)}, above the {_megabytes(max_bytes)} upload limit.\n"
-            "Load big files with the command line instead: python -m dashboard ingest FILE "
-            "(or raise MAX_UPLOAD_MB)."
-        )
+        raise UploadError(too_large_message(filename, size, max_bytes))
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as error:
@@ -124,21 +129,21 @@ def missing_columns(filename: str, error: MissingColumns) -> dict[str, Any]:
     }
 
 
-def run_upload_job(database_url: str, contents: str, filename: str | None, **options: Any):
+def run_upload_job(database_url: str, source: str | Path, filename: str | None, **options: Any):
     """:func:`run_upload` in a background worker: its own connection pool, closed at the end.
 
     The job runs in a forked process, which must not share the server's pooled connections.
     """
     engine = make_engine(database_url)
     try:
-        return run_upload(engine, contents, filename, **options)
+        return run_upload(engine, source, filename, **options)
     finally:
         engine.dispose()
 
 
 def run_upload(
     engine: Engine,
-    contents: str,
+    source: str | Path,
     filename: str | None,
     *,
     max_bytes: int,
@@ -151,6 +156,9 @@ def run_upload(
 ) -> dict[str, Any]:
     """Load and analyse one uploaded file; returns a summary dict for the screen.
 
+    ``source`` is the stored file (:mod:`dashboard.services.upload_store`) or a ``data:``
+    URL of its bytes.
+
     ``{"ok": False, "message": ...}`` when the file is refused (nothing is written), else
     ``ok``, ``already_loaded``, ``dataset_id``, ``name``, ``file``, ``rows_loaded``,
     ``rows_rejected``, ``rejected_by_reason`` (list of ``{"reason", "rows"}``, most first),
@@ -159,7 +167,7 @@ def run_upload(
     """
     summary = _upload(
         engine,
-        contents,
+        source,
         filename,
         max_bytes=max_bytes,
         name=name,
@@ -176,9 +184,36 @@ def run_upload(
     return summary
 
 
+def _checked_size(source: str | Path, filename: str, max_bytes: int) -> int:
+    """The upload's size in bytes; UploadError when it is above ``max_bytes``."""
+    if isinstance(source, Path):
+        size = source.stat().st_size
+    else:
+        _, comma, payload = (source or "").partition(",")
+        size = decoded_size(payload) if comma else 0
+    if size > max_bytes:
+        raise UploadError(too_large_message(filename, size, max_bytes))
+    return size
+
+
+@contextmanager
+def _file_of(source: str | Path, filename: str, max_bytes: int) -> Iterator[Path]:
+    """The upload as a file named ``filename``: the stored file itself, or a data URL's
+    bytes written to a temporary folder for the load."""
+    if isinstance(source, Path):
+        yield source
+        return
+    data = decode_upload(source, filename, max_bytes)
+    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+        path = Path(folder) / filename
+        path.write_bytes(data)
+        del data
+        yield path
+
+
 def _upload(
     engine: Engine,
-    contents: str,
+    source: str | Path,
     filename: str | None,
     *,
     max_bytes: int,
@@ -192,10 +227,10 @@ def _upload(
     filename = safe_filename(filename)
     try:
         column_map = parse_map_text(map_text)
-        data = decode_upload(contents, filename, max_bytes)
+        size = _checked_size(source, filename, max_bytes)
     except UploadError as error:
         return refused(str(error))
-    report(f"Received {filename} ({_megabytes(len(data))}); reading rows…")
+    report(f"Received {filename} ({_megabytes(size)}); reading rows…")
     options = IngestOptions(
         name=(name or "").strip() or None,
         column_map=column_map,
@@ -205,10 +240,7 @@ def _upload(
         on_progress=lambda rows: report(f"Reading rows: {rows:,} so far…"),
     )
     try:
-        with tempfile.TemporaryDirectory(prefix="upload-") as folder:
-            path = Path(folder) / filename
-            path.write_bytes(data)
-            del data
+        with _file_of(source, filename, max_bytes) as path:
             result = ingest_file(engine, path, options)
     except MissingColumns as error:
         return missing_columns(filename, error)

@@ -83,6 +83,16 @@ def install(server: Flask, engine_key: str, script_hashes: Callable[[], list[str
         healthy = report["database"] == "ok" and report["migrations"] == "at head"
         return flask.jsonify(report), 200 if healthy else 503
 
+    @server.errorhandler(413)
+    def too_large(error: HTTPException):
+        limit = flask.request.max_content_length or 0
+        return flask.jsonify(
+            {
+                "error": f"This request is larger than the {limit / 1024 / 1024:,.0f} MB this "
+                "address accepts; files are uploaded on the Data page."
+            }
+        ), 413
+
     @server.errorhandler(Exception)
     def plain_error(error: Exception):
         if isinstance(error, HTTPException):

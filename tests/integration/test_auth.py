@@ -257,7 +257,7 @@ def test_forged_data_changing_callbacks_are_refused_by_role(
     client = secured.server.test_client()
     sign_in(client, username)
     client.get("/_dash-dependencies")
-    body = callback_body(output, "data-upload", "contents", "data:text/csv;base64,aWQK")
+    body = callback_body(output, "data-uploaded", "data", {"token": "x" * 32})
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == status
     with engine.connect() as connection:

@@ -106,13 +106,13 @@ def test_an_upload_from_the_page_is_audited_when_nobody_fetches_the_result(
     client = app.server.test_client()
     sign_in(client, "maria")
     callbacks = CallbackClient(app, client)
-    started = callbacks.post(
-        "data-result-store.data",
-        {
-            ("data-upload", "contents"): data_url(HEADER + GOOD),
-            ("data-upload", "filename"): "closed_tab.csv",
-        },
+    sent = client.post(
+        "/upload",
+        data=(HEADER + GOOD).encode(),
+        headers={"X-Upload-Filename": "closed_tab.csv"},
     )
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    started = callbacks.post("data-result-store.data", {("data-uploaded", "data"): sent.get_json()})
     assert started.status_code == 200, started.get_data(as_text=True)[:300]
     assert "cacheKey" in started.get_json()  # a job handle: the result is never asked for
     deadline = time.monotonic() + 60
