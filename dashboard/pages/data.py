@@ -29,7 +29,7 @@ from dashboard.services.upload_store import find_upload, forget_upload
 from dashboard.services.uploads import MB, run_upload_job
 from dashboard.web import auth, context
 from db.filters import search_from_view, view_from_search
-from db.queries import delete_dataset, list_datasets, rejected_rows
+from db.queries import dataset_file, delete_dataset, list_datasets, rejected_rows
 
 dash.register_page(__name__, path="/data", name="Data", order=6, title="Data")
 
@@ -434,11 +434,17 @@ def show_summary(summary):
 def download_rejected(clicks, summary):
     if not clicks or not summary or summary.get("dataset_id") is None:
         raise PreventUpdate
-    frame = rejected_rows(context.engine(), int(summary["dataset_id"]))
+    try:
+        dataset_id = int(summary["dataset_id"])
+    except (TypeError, ValueError):
+        raise PreventUpdate from None
+    if dataset_file(context.engine(), dataset_id) is None:
+        raise PreventUpdate  # the summary names a data set that is not there: nothing to export
+    frame = rejected_rows(context.engine(), dataset_id)
     stem = Path(summary.get("file") or "upload").stem[:60] or "upload"
     context.record(
         "export",
-        {"table": "rejected_rows", "dataset_id": summary["dataset_id"], "rows": len(frame)},
+        {"table": "rejected_rows", "dataset_id": dataset_id, "rows": len(frame)},
     )
     return {"content": rejected_csv(frame), "filename": f"{stem}_rejected_rows.csv"}
 

@@ -278,6 +278,8 @@ def run_reanalysis(
     """
     summary = _reanalyse(engine, dataset_id, as_of_text, k_value)
     detail = {key: summary.get(key) for key in ("dataset_id", "run_id", "as_of", "k")}
+    if not summary["ok"]:
+        detail["reason"] = summary.get("message", "")
     audit.record_for(engine, actor, "analyze", "ok" if summary["ok"] else "refused", detail)
     return summary
 
@@ -390,6 +392,8 @@ def apply_discount_levels(
         ],
         "control_share": control_share,
     }
+    if not summary["ok"]:
+        detail["reason"] = summary.get("message", "")
     audit.record_for(engine, actor, "analyze", "ok" if summary["ok"] else "refused", detail)
     return summary
 
