@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -29,7 +30,13 @@ def make_engine(database_url: str, **kwargs) -> Engine:
         path = database_url.split(":///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(database_url, pool_pre_ping=True, **kwargs)
+            # No pool for a SQLite file: a connection is open only while it is used. Background
+            # jobs are forked from the web process, and SQLite state inherited across fork()
+            # (an open connection's lock bookkeeping) corrupts the file when the child writes.
+            kwargs.setdefault("poolclass", NullPool)
+        else:
+            kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(database_url, **kwargs)
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
     return create_engine(database_url, pool_pre_ping=True, **kwargs)

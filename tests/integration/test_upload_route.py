@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from sqlalchemy import Engine, text
@@ -15,15 +16,20 @@ from tests.integration.test_auth import PASSWORD, callback_body, sign_in
 from tests.integration.test_upload import GOOD, HEADER
 
 
-def refused_uploads(engine: Engine) -> list[tuple[str | None, dict]]:
+def uploads_of(engine: Engine, outcome: str) -> list[tuple[str | None, dict]]:
     with engine.connect() as connection:
         rows = connection.execute(
             text(
                 "SELECT username, detail FROM audit_events "
-                "WHERE action = 'upload' AND outcome = 'refused' ORDER BY id"
-            )
+                "WHERE action = 'upload' AND outcome = :o ORDER BY id"
+            ),
+            {"o": outcome},
         ).all()
     return [(user, d if isinstance(d, dict) else json.loads(d)) for user, d in rows]
+
+
+def refused_uploads(engine: Engine) -> list[tuple[str | None, dict]]:
+    return uploads_of(engine, "refused")
 
 
 @pytest.fixture
@@ -57,6 +63,13 @@ def test_an_analysts_file_is_stored_for_them_alone(signed_in, engine) -> None:
         "data-result-store.data", {("data-uploaded", "data"): {"token": token}}
     )
     assert started.status_code == 200
+    # The job loads it in the background; wait for its audit row (bounded), so the test
+    # leaves no job running behind it.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not uploads_of(engine, "ok"):
+        time.sleep(0.2)
+    assert [d["file"] for _user, d in uploads_of(engine, "ok")] == ["export.csv"]
+    assert find_upload(folder, token, "analyst") is None  # loaded: the stored copy is gone
 
 
 def test_uploads_are_refused_in_words_and_audited(signed_in, engine) -> None:
