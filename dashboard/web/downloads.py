@@ -11,7 +11,6 @@ like every page (``dashboard.web.auth``), and each download is audited with its 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import replace
 
 import flask
 from flask import Flask, request, stream_with_context
@@ -58,13 +57,23 @@ def _query(dataset_id: int, filters: Filters) -> str:
 def _requested_view() -> context.View:
     """The data set and filters the query string names, validated like the pages' own."""
     search = request.query_string.decode("utf-8", "replace")  # odd bytes: unknown values
-    asked = view_from_search(search)
-    view = context.resolve_view(asked)
-    wanted = asked.get("dataset_id")
-    if wanted is not None and (view.run is None or view.run.dataset_id != wanted):
-        # A page may show the newest data set instead (and says so); a file never does.
-        return replace(view, problem=f"There is no analysed data set {wanted}.")
-    return view
+    return context.resolve_view(view_from_search(search))
+
+
+def _missing_dataset(view: context.View) -> str | None:
+    """Why the link's ``dataset`` names nothing this server can export (None when it does).
+
+    A page may show the newest data set instead, and says so; a file never does.
+    """
+    named = request.args.getlist("dataset")
+    if not named:
+        return None
+    text = named[0].strip()
+    if not text.isdigit() or len(named) > 1:
+        return f"There is no data set {text[:40]!r}: a link names one by its number."
+    if view.run is None or view.run.dataset_id != int(text):
+        return f"There is no analysed data set {int(text)}."
+    return None
 
 
 def _refuse(message: str, status: int, table: str | None = None) -> flask.Response:
@@ -107,6 +116,9 @@ def install(server: Flask) -> None:
             return _refuse("There is no such download.", 404)
         table = kind.replace("-", "_")
         view = _requested_view()
+        missing = _missing_dataset(view)
+        if missing:
+            return _refuse(f"Nothing was exported: {missing}", 404, table)
         if view.run is None:
             return _refuse("No analysed data set yet: load a CSV on the Data page.", 404, table)
         if view.problem:

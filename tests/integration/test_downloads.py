@@ -156,9 +156,15 @@ def test_ids_beyond_the_integer_range_name_nothing(client, engine: Engine, analy
     huge = 2**31
     assert client.get(f"/download/campaigns/{huge}/targets.csv").status_code == 404
     assert client.get("/download/campaigns/99999999999999999999/targets.csv").status_code == 404
-    shown = client.get(f"/download/customers.csv?dataset={10**20}")
-    assert shown.status_code == 400  # the link's data set does not exist: refused, in words
-    assert shown.get_data(as_text=True).startswith("Nothing was exported: There is no analysed")
+    for wrong, sentence in (
+        (str(10**20), f"There is no analysed data set {10**20}."),
+        (str(analysed + 1), f"There is no analysed data set {analysed + 1}."),
+        ("abc", "There is no data set 'abc': a link names one by its number."),
+        ("-1", "There is no data set '-1': a link names one by its number."),
+    ):
+        refused = client.get(f"/download/send-list.csv?dataset={wrong}")
+        assert refused.status_code == 404, wrong  # never another data set's file
+        assert refused.get_data(as_text=True) == f"Nothing was exported: {sentence}\n"
     assert client.get("/_dash-component-suites/dashboard/app.py").status_code == 404
     assert client.get("/_dash-component-suites/dash/no-such-file.js").status_code == 404
 
