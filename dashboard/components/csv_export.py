@@ -15,16 +15,28 @@ from typing import IO
 
 import pandas as pd
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A cell a spreadsheet may run as a formula: after any leading whitespace (full-width and
+# no-break spaces too), double quotes (DDE-style ``""=``) and URL-encoded line breaks
+# (``%0A=``), it starts with = + - @ |, or their full-width forms ＝ ＋ － ＠ ｜; or it starts
+# with a tab or a carriage return.
+FORMULA_TRIGGER = re.compile(
+    r"^(?:[\t\r]|[\s\u00a0\u3000\"]*(?:%0[AaDd][\s\u00a0\u3000\"]*)*[=+\-@|＝＋－＠｜])"
+)
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def is_formula(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula (see FORMULA_TRIGGER)."""
+    return FORMULA_TRIGGER.match(text) is not None
 
 
 def neutralise(value: object) -> object:
     """A text cell that a spreadsheet would run as a formula, prefixed with ' to keep it text.
 
-    Numbers are left alone (a negative number is a number, not a formula).
+    Numbers are left alone (a negative number is a number, not a formula). The one rule for
+    every CSV the product writes: downloads, CLI exports, campaign lists, rejected rows.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and is_formula(value):
         return "'" + value
     return value
 
@@ -43,7 +55,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.infer_dtype(values, skipna=True) != "string":
             safe[column] = values.map(neutralise)
             continue
-        risky = values.str.startswith(FORMULA_PREFIXES, na=False)
+        risky = values.str.match(FORMULA_TRIGGER, na=False)
         if risky.any():
             safe[column] = values.where(~risky, "'" + values)
     return safe
