@@ -11,20 +11,26 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, text, update
 
 from db import csv_source, fields, file_kinds, spreadsheet, values
 from db.bulk import insert_frame
-from db.models import Dataset, RejectedRow
+from db.models import Dataset, IngestStaging, RejectedRow
 from db.rows import DATE_FIELDS, OUTPUT_COLUMNS, ChunkPlan, validate_chunk
 
 STAGING_COLUMNS = ("dataset_id", *OUTPUT_COLUMNS)
 CUSTOMER_COLUMNS = tuple(c for c in STAGING_COLUMNS if c != "raw_line")
 DUPLICATE_REASON = "duplicate customer_id"
+STRAY_QUANTILE = 0.999
+STRAY_MARGIN_DAYS = 2
+STRAY_LOGIN_REASON = (
+    "last_login far after the file's other logins (over 2 days past 99.9 % of them)"
+)
 SAMPLE_ROWS = 200
 
 
@@ -159,7 +165,10 @@ def _ingest_text(
     as_of = options.as_of
     if recency_source == "last_login_days" and as_of is None:
         as_of = datetime.now(UTC).date()
-    plan = ChunkPlan(mapping=mapping, day_first=day_first, as_of=as_of, delimiter=delimiter)
+    latest = options.as_of or datetime.now(UTC).date() + timedelta(days=1)
+    plan = ChunkPlan(
+        mapping=mapping, day_first=day_first, as_of=as_of, delimiter=delimiter, latest_date=latest
+    )
     chunks = csv_source.iter_chunks(path, encoding, delimiter, options.chunk_rows)
     name = (options.name or file_name).strip()[:200] or file_name
     return _write_dataset(engine, name, file_name, sha256, plan, chunks, options, recency_source)
@@ -301,6 +310,10 @@ def _write_dataset(
             if options.on_progress is not None:
                 options.on_progress(rows_read)
 
+        if options.as_of is None and recency_source == "last_login":
+            strays = _reject_stray_logins(connection, dataset_id)
+            if strays:
+                reasons[STRAY_LOGIN_REASON] += strays
         duplicates = _move_staging_to_customers(connection, dataset_id)
         if duplicates:
             reasons[DUPLICATE_REASON] += duplicates
@@ -391,6 +404,41 @@ def _staging_frame(dataset_id: int, good: pd.DataFrame) -> pd.DataFrame:
 def _iso_dates(column: pd.Series) -> pd.Series:
     parsed = pd.to_datetime(column)
     return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None)
+
+
+def _reject_stray_logins(connection: Connection, dataset_id: int) -> int:
+    """Reject the rows whose last login lies far beyond the file's other logins.
+
+    The data set's as-of is its latest login, so one row dated years ahead would make every
+    customer look gone. Rule: more than STRAY_MARGIN_DAYS after the STRAY_QUANTILE of the
+    file's last logins (read as whole days). Returns how many rows were rejected.
+    """
+    logins = connection.execute(
+        select(IngestStaging.last_login).where(IngestStaging.dataset_id == dataset_id)
+    ).scalars()
+    days = np.array([d.toordinal() for d in logins if d is not None], dtype=np.int64)
+    if len(days) == 0:
+        return 0
+    cutoff = int(np.quantile(days, STRAY_QUANTILE, method="lower")) + STRAY_MARGIN_DAYS
+    if int(days.max()) <= cutoff:
+        return 0
+    limit = date.fromordinal(cutoff)
+    stray = (IngestStaging.dataset_id == dataset_id) & (IngestStaging.last_login > limit)
+    count = select(func.count()).select_from(IngestStaging).where(stray)
+    moved = int(connection.execute(count).scalar_one())
+    connection.execute(
+        insert(RejectedRow).from_select(
+            ["dataset_id", "line_number", "raw_line", "reason"],
+            select(
+                IngestStaging.dataset_id,
+                IngestStaging.source_line,
+                IngestStaging.raw_line,
+                literal(STRAY_LOGIN_REASON),
+            ).where(stray),
+        )
+    )
+    connection.execute(delete(IngestStaging).where(stray))
+    return moved
 
 
 def _move_staging_to_customers(connection: Connection, dataset_id: int) -> int:

@@ -59,6 +59,9 @@ class ChunkPlan:
     day_first: dict[str, bool]
     as_of: date | None  # counts last_login_days back from here
     delimiter: str
+    # The latest date a row may carry: the as-of given for the file, else tomorrow (a login
+    # cannot come from the future; a day of slack for time zones).
+    latest_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -149,17 +152,16 @@ def validate_chunk(lines: list[int], records: list[list[str]], plan: ChunkPlan) 
     reasons.add(checked & values.is_blank_clean(customer_id), "missing customer_id")
     out["customer_id"] = customer_id
 
+    # Text means text: only an empty cell is "no value" in a name, country or plan. "NA" is
+    # Namibia, and Null, NaN, N/A or - may be someone's name; numbers and dates keep the
+    # blank spellings (values.BLANK_TOKENS).
     for field in TEXT_FIELDS:
         text = _column(frame, mapping, field)
-        out[field] = None if text is None else text.where(~values.is_blank_clean(text), None)
+        out[field] = None if text is None else text.where(text != "", None)
     if "name" not in mapping.fields and {"first_name", "last_name"} <= mapping.fields.keys():
         first = _column(frame, mapping, "first_name")
         last = _column(frame, mapping, "last_name")
-        full = (
-            first.where(~values.is_blank_clean(first), "")
-            + " "
-            + last.where(~values.is_blank_clean(last), "")
-        ).str.strip()
+        full = (first + " " + last).str.strip()
         out["name"] = full.where(full != "", None)
 
     gender = _column(frame, mapping, "gender")
@@ -253,6 +255,9 @@ def _dates(
         years = parsed.dt.year
         implausible = parsed.notna() & ((years < MIN_YEAR) | (years > MAX_YEAR))
         reasons.add(checked & implausible, f"implausible date in {field}", text)
+        if plan.latest_date is not None:
+            later = parsed.notna() & ~implausible & (parsed > pd.Timestamp(plan.latest_date))
+            reasons.add(checked & later, _future_reason(field, plan), text)
         out[field] = parsed.where(~implausible)
 
     if "last_login" not in mapping.fields:
@@ -280,6 +285,12 @@ def _dates(
         + out["join_date"].dt.strftime("%Y-%m-%d")
     )
     reasons.add(checked & before_join, "last_login before join_date", detail, quote=False)
+
+
+def _future_reason(field: str, plan: ChunkPlan) -> str:
+    if plan.as_of is not None and plan.latest_date == plan.as_of:
+        return f"{field} after the as-of date {plan.as_of.isoformat()}"
+    return f"{field} in the future"
 
 
 def _extras(frame: pd.DataFrame, mapping: HeaderMapping) -> pd.Series:

@@ -10,7 +10,8 @@ Rules (the README's "CSV format" section repeats them):
 
 Missing values
     ``""``, ``na``, ``n/a``, ``null``, ``none``, ``nan``, ``-`` (any case, surrounding whitespace
-    and non-breaking spaces ignored) are blank: NaN/NaT, never invalid.
+    and non-breaking spaces ignored) are blank: NaN/NaT, never invalid. Free text (name,
+    country, plan) is blank only when empty (``db.rows``): ``NA`` is Namibia there.
 
 Numbers (``parse_numbers``)
     * plain: ``42``, ``+3``, ``-1.5``, ``.5``, ``1e3``, ``inf`` (returned as inf: rejecting
