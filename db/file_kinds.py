@@ -46,9 +46,15 @@ def file_kind(path: Path) -> str:
     for signature, kind in SIGNATURES:
         if head.startswith(signature):
             return kind
-    if b"\x00" in head and not _utf16(head):
+    if _mostly_binary(head) and not _utf16(head):
         return "a binary file"
     return TEXT
+
+
+def _mostly_binary(head: bytes) -> bool:
+    """More than a stray NUL: a text export with one NUL in a cell is still text (the loader
+    rejects that row), while binary formats are full of them."""
+    return head.count(b"\x00") > max(2, len(head) // 100)
 
 
 def _utf16(head: bytes) -> bool:

@@ -27,9 +27,10 @@ STAGING_COLUMNS = ("dataset_id", *OUTPUT_COLUMNS)
 CUSTOMER_COLUMNS = tuple(c for c in STAGING_COLUMNS if c != "raw_line")
 DUPLICATE_REASON = "duplicate customer_id"
 STRAY_QUANTILE = 0.999
-STRAY_MARGIN_DAYS = 2
+STRAY_MARGIN_DAYS = 30
+STRAY_MIN_ROWS = 1_000  # fewer logins say too little about where the rest lie
 STRAY_LOGIN_REASON = (
-    "last_login far after the file's other logins (over 2 days past 99.9 % of them)"
+    "last_login far after the file's other logins (over 30 days past 99.9 % of them)"
 )
 SAMPLE_ROWS = 200
 
@@ -410,14 +411,15 @@ def _reject_stray_logins(connection: Connection, dataset_id: int) -> int:
     """Reject the rows whose last login lies far beyond the file's other logins.
 
     The data set's as-of is its latest login, so one row dated years ahead would make every
-    customer look gone. Rule: more than STRAY_MARGIN_DAYS after the STRAY_QUANTILE of the
-    file's last logins (read as whole days). Returns how many rows were rejected.
+    customer look gone. Rule, for files of at least STRAY_MIN_ROWS logins: more than
+    STRAY_MARGIN_DAYS after the STRAY_QUANTILE of them (the lower value). Returns how many
+    rows were rejected.
     """
     logins = connection.execute(
         select(IngestStaging.last_login).where(IngestStaging.dataset_id == dataset_id)
     ).scalars()
     days = np.array([d.toordinal() for d in logins if d is not None], dtype=np.int64)
-    if len(days) == 0:
+    if len(days) < STRAY_MIN_ROWS:
         return 0
     cutoff = int(np.quantile(days, STRAY_QUANTILE, method="lower")) + STRAY_MARGIN_DAYS
     if int(days.max()) <= cutoff:

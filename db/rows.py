@@ -22,6 +22,9 @@ from db.fields import HeaderMapping
 NUMERIC_FIELDS = ("watch_time_hours", "visit_frequency", "monthly_revenue")
 DATE_FIELDS = ("join_date", "last_login")
 TEXT_FIELDS = ("name", "country", "plan")
+# The longest text each stored column takes (db.models); a longer value rejects its row,
+# the same way on SQLite (which would store it) and PostgreSQL (which would refuse the file).
+TEXT_LIMITS = {"customer_id": 200, "name": 300, "country": 200, "plan": 200}
 OUTPUT_COLUMNS = (
     "source_line",
     "raw_line",
@@ -104,6 +107,14 @@ def _quote(value: object) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
+def _has_nul(frame: pd.DataFrame) -> pd.Series:
+    """Per row: does any field hold a NUL character?"""
+    found = pd.Series(False, index=frame.index)
+    for column in frame.columns:
+        found |= frame[column].str.contains("\x00", regex=False, na=False)
+    return found
+
+
 def _column(frame: pd.DataFrame, mapping: HeaderMapping, field: str) -> pd.Series | None:
     index = mapping.fields.get(field)
     return None if index is None else values.clean_text(frame[index])
@@ -144,7 +155,10 @@ def validate_chunk(lines: list[int], records: list[list[str]], plan: ChunkPlan) 
     reasons.add(wrong_width, f"expected {width} fields", "found " + counts.astype(str), quote=False)
     too_long = longest > values.MAX_FIELD_LENGTH
     reasons.add(too_long & ~wrong_width, f"field longer than {values.MAX_FIELD_LENGTH} characters")
-    checked = ~(wrong_width | too_long)
+    # PostgreSQL cannot store a NUL character in text; SQLite could, so both refuse the row.
+    nul = _has_nul(frame)
+    reasons.add(nul & ~wrong_width, "NUL character in a field")
+    checked = ~(wrong_width | too_long | nul)
 
     out = pd.DataFrame(index=frame.index)
     customer_id = _column(frame, mapping, "customer_id")
@@ -163,6 +177,11 @@ def validate_chunk(lines: list[int], records: list[list[str]], plan: ChunkPlan) 
         last = _column(frame, mapping, "last_name")
         full = (first + " " + last).str.strip()
         out["name"] = full.where(full != "", None)
+
+    for field, limit in TEXT_LIMITS.items():
+        if field in out:
+            length = out[field].astype("str").str.len().where(out[field].notna(), 0)
+            reasons.add(checked & (length > limit), f"{field} longer than {limit} characters")
 
     gender = _column(frame, mapping, "gender")
     out["gender"] = "Unknown" if gender is None else values.normalise_gender(gender)
@@ -191,6 +210,8 @@ def validate_chunk(lines: list[int], records: list[list[str]], plan: ChunkPlan) 
         index=frame.index,
         dtype=object,
     )
+    if nul.any():  # shown as \x00 in the rejected line, which PostgreSQL can then keep
+        raw_lines[nul] = raw_lines[nul].str.replace("\x00", "\\x00", regex=False)
     good.insert(1, "raw_line", raw_lines[~rejected_mask])
     rejected = pd.DataFrame(
         {
