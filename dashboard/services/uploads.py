@@ -85,10 +85,21 @@ def parse_map_text(text: str | None) -> dict[str, str]:
         raise UploadError(str(error)) from error
 
 
+MAX_FILENAME_BYTES = 200  # file systems take 255 bytes per name; é is two of them
+
+
 def safe_filename(filename: str | None) -> str:
-    """The file's own name without any folder part (a browser may send ``C:\\...\\x.csv``)."""
+    """The file's own name without any folder part (a browser may send ``C:\\...\\x.csv``),
+    shortened to fit a file system's name limit with its extension kept."""
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(ch for ch in name if ch.isprintable())[:200]
+    name = "".join(ch for ch in name if ch.isprintable())
+    if len(name.encode("utf-8")) > MAX_FILENAME_BYTES:
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or len(suffix) > 10:
+            stem, dot, suffix = name, "", ""
+        room = MAX_FILENAME_BYTES - len((dot + suffix).encode("utf-8"))
+        stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore")
+        name = stem + dot + suffix
     return name if name not in ("", ".", "..") else "upload.csv"
 
 

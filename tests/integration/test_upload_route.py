@@ -117,3 +117,14 @@ def test_callbacks_are_capped_small_and_filter_lists_short(signed_in, engine) ->
     assert "Country was given 20,000 values; a filter takes at most 1,000." in answer.get_data(
         as_text=True
     )
+
+
+def test_a_very_long_file_name_is_shortened_not_an_error(signed_in) -> None:
+    from urllib.parse import quote
+
+    client = signed_in.server.test_client()
+    sign_in(client, "analyst")
+    answer = post_file(client, (HEADER + GOOD).encode(), quote("é" * 200 + ".csv"))
+    assert answer.status_code == 200
+    name = answer.get_json()["filename"]
+    assert name == "é" * 98 + ".csv" and len(name.encode("utf-8")) <= 200
