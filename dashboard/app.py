@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import dash
 
 from dashboard import ids, shell
@@ -78,4 +80,19 @@ def _background_manager(settings: Settings) -> dash.DiskcacheManager:
     import diskcache
 
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    return dash.DiskcacheManager(diskcache.Cache(str(settings.cache_dir)))
+    # Dash keys a job's result by the callback's arguments, so an abandoned job's result was
+    # handed to the next job with the same arguments (a stale "run 8" for a run long gone).
+    # A fresh value per job makes every key unique; results expire after JOB_RESULT_SECONDS.
+    return dash.DiskcacheManager(
+        diskcache.Cache(str(settings.cache_dir)),
+        cache_by=[fresh_job_key],
+        expire=JOB_RESULT_SECONDS,
+    )
+
+
+JOB_RESULT_SECONDS = 3600
+
+
+def fresh_job_key() -> str:
+    """A value no other job shares (part of the background job's cache key)."""
+    return uuid.uuid4().hex

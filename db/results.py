@@ -93,9 +93,23 @@ def read_customers(engine: Engine, dataset_id: int) -> pd.DataFrame:
     return frame
 
 
+RUN_LOCK_SPACE = 7301  # advisory-lock namespace of "writing a data set's run"
+
+
 def write_run(engine: Engine, dataset_id: int, tables: RunTables) -> int:
-    """Store a complete run and drop the data set's earlier runs, in one transaction."""
+    """Store a complete run and drop the data set's earlier runs, in one transaction.
+
+    Writers of one data set take turns (PostgreSQL: a transaction advisory lock on the data
+    set; SQLite: its single write lock, taken by the first INSERT), so each sees the runs
+    committed before it and deletes them: one complete run per data set, the last committed,
+    which also has the highest id.
+    """
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:space, :dataset)"),
+                {"space": RUN_LOCK_SPACE, "dataset": dataset_id},
+            )
         run_id = connection.execute(
             insert(AnalysisRun).returning(AnalysisRun.id),
             {**tables.run, "dataset_id": dataset_id, "status": "running"},
