@@ -94,7 +94,13 @@ class RunInfo:
 
 
 def list_datasets(engine: Engine) -> pd.DataFrame:
-    """Every data set, newest first: id, name, file, as-of, rows loaded and rejected, when."""
+    """Every data set, newest first: id, name, file, as-of, rows loaded and rejected, when,
+    and its complete analysis run (None: loaded but not analysed, e.g. a crash mid-analysis)."""
+    complete = (
+        select(func.max(AnalysisRun.id))
+        .where(AnalysisRun.dataset_id == Dataset.id, AnalysisRun.status == "complete")
+        .scalar_subquery()
+    )
     query = select(
         Dataset.id,
         Dataset.name,
@@ -103,12 +109,22 @@ def list_datasets(engine: Engine) -> pd.DataFrame:
         Dataset.rows_loaded,
         Dataset.rows_rejected,
         Dataset.ingested_at,
+        complete.label("run_id"),
     ).order_by(Dataset.id.desc())
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     frame = pd.DataFrame(
         rows,
-        columns=["id", "name", "file", "as_of", "rows_loaded", "rows_rejected", "ingested_at"],
+        columns=[
+            "id",
+            "name",
+            "file",
+            "as_of",
+            "rows_loaded",
+            "rows_rejected",
+            "ingested_at",
+            "run_id",
+        ],
     )
     frame["ingested_at"] = frame["ingested_at"].map(
         lambda value: value.strftime("%Y-%m-%d %H:%M") if value is not None else ""

@@ -250,10 +250,23 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     except IngestError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    if result.already_loaded and not args.no_analyze and not _analysed(settings, result.dataset_id):
+        from dashboard.services.uploads import unfinished_message
+
+        print(unfinished_message(result.dataset_id, result.name))
+        return _run_analysis(settings, result.dataset_id, as_of=None, k=4)
     print(result.summary())
     if args.no_analyze or result.already_loaded:
         return 0
     return _run_analysis(settings, result.dataset_id, as_of=None, k=4)
+
+
+def _analysed(settings: Settings, dataset_id: int) -> bool:
+    from db.queries import active_run
+    from db.session import opened_engine
+
+    with opened_engine(settings.database_url) as engine:
+        return active_run(engine, dataset_id) is not None
 
 
 def _analyze(args: argparse.Namespace, settings: Settings) -> int:
@@ -353,7 +366,11 @@ def _datasets(_args: argparse.Namespace, settings: Settings) -> int:
     if frame.empty:
         print("No data sets loaded yet: python -m dashboard ingest FILE")
         return 0
-    print(frame.to_string(index=False))
+    frame["run_id"] = [
+        f"run {int(run)}" if run == run and run is not None else "not analysed (run analyze)"
+        for run in frame["run_id"]
+    ]
+    print(frame.rename(columns={"run_id": "analysis"}).to_string(index=False))
     return 0
 
 

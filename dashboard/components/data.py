@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 import dash_ag_grid as dag
@@ -217,9 +218,20 @@ def dataset_rows(frame: pd.DataFrame, active_id: int | None) -> list[dict[str, A
                 "rows_loaded": int(record["rows_loaded"]),
                 "rows_rejected": int(record["rows_rejected"]),
                 "ingested_at": str(record["ingested_at"]),
+                "analysis": analysis_text(record.get("run_id")),
             }
         )
     return rows
+
+
+NOT_ANALYSED = "not analysed: select it, then Analyse"
+
+
+def analysis_text(run_id: object) -> str:
+    """The data set's analysis in the grid: its run, or what to do when it has none."""
+    if run_id is None or (isinstance(run_id, float) and math.isnan(run_id)):
+        return NOT_ANALYSED
+    return f"run {int(run_id)}"
 
 
 def dataset_grid(grid_id: str) -> dag.AgGrid:
@@ -258,6 +270,7 @@ def dataset_grid(grid_id: str) -> dag.AgGrid:
             {"field": "rows_loaded", "headerName": "Rows loaded", **number},
             {"field": "rows_rejected", "headerName": "Rows rejected", **number},
             {"field": "ingested_at", "headerName": "Loaded at", "width": 160},
+            {"field": "analysis", "headerName": "Analysis", "minWidth": 150, "flex": 2},
         ],
         rowData=[],
         getRowId="'' + params.data.id",

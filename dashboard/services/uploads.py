@@ -54,6 +54,13 @@ def _megabytes(size: int) -> str:
     return f"{size / MB:,.1f} MB"
 
 
+def unfinished_message(dataset_id: int, name: str) -> str:
+    return (
+        f"This file was already loaded as data set {dataset_id} ({name!r}) but has no "
+        "complete analysis (it was interrupted); analysing it now."
+    )
+
+
 def too_large_message(filename: str, size: int, max_bytes: int) -> str:
     return (
         f"{filename} is {_megabytes(size)}, above the {_megabytes(max_bytes)} upload limit.\n"
@@ -281,6 +288,8 @@ def _upload(
     run = active_run(engine, result.dataset_id)
     if result.already_loaded and run is not None:
         return {**summary, "run_id": run.run_id, "customers": run.customers, "targets": run.targets}
+    if result.already_loaded:  # loaded before, but its analysis never finished: finish it
+        summary["message"] = unfinished_message(result.dataset_id, result.name)
 
     report(f"Analysing {result.rows_loaded:,} customers…")
     try:
