@@ -25,6 +25,30 @@ DELIMITERS = ",;\t|"
 # a rejected row by ingestion instead of aborting the whole file.
 csv.field_size_limit(64 * 1024 * 1024)
 
+# The shape of a customer export, checked while reading so memory stays bounded whatever
+# the file: a longer line or a wider header refuses the file in one sentence.
+MAX_LINE_CHARS = 1_000_000
+MAX_COLUMNS = 1_000
+CHUNK_CHARS = 32 * 1024 * 1024  # a chunk also ends when its records hold this much text
+
+
+class FileShapeError(ValueError):
+    """The file is not shaped like a customer export (a line or header beyond the limits)."""
+
+
+def bounded_lines(handle: io.TextIOBase) -> Iterator[str]:
+    """The physical lines of ``handle``, refusing one longer than MAX_LINE_CHARS before it
+    is read whole (a 100 MB line without a newline costs 1 MB, not 100)."""
+    number = 0
+    while line := handle.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise FileShapeError(
+                f"line {number:,} is longer than {MAX_LINE_CHARS:,} characters "
+                "(an export's lines are far shorter)"
+            )
+        yield line
+
 
 @dataclass(frozen=True)
 class FileFacts:
@@ -98,8 +122,13 @@ def read_header(path: Path, encoding: str) -> tuple[str, list[str]]:
         sample = handle.read(SNIFF_CHARS)
     delimiter = sniff_delimiter(sample.lstrip("\r\n"))
     with open_text(path, encoding) as handle:
-        for record in csv.reader(handle, delimiter=delimiter):
+        for record in csv.reader(bounded_lines(handle), delimiter=delimiter):
             if "".join(record).strip():
+                if len(record) > MAX_COLUMNS:
+                    raise FileShapeError(
+                        f"its header has {len(record):,} columns, more than the "
+                        f"{MAX_COLUMNS:,} an export may have"
+                    )
                 return delimiter, record
     return delimiter, []
 
@@ -111,11 +140,12 @@ def iter_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int) -> I
     differs from its record number when quoted fields span several lines.
     """
     with open_text(path, encoding) as handle:
-        reader = csv.reader(handle, delimiter=delimiter)
+        reader = csv.reader(bounded_lines(handle), delimiter=delimiter)
         previous_end = 0
         header_seen = False
         lines: list[int] = []
         records: list[list[str]] = []
+        chars = 0
         for record in reader:
             start = previous_end + 1
             previous_end = reader.line_num
@@ -126,9 +156,10 @@ def iter_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int) -> I
                 continue
             lines.append(start)
             records.append(record)
-            if len(records) >= chunk_rows:
+            chars += sum(map(len, record))
+            if len(records) >= chunk_rows or chars >= CHUNK_CHARS:
                 yield Chunk(lines, records)
-                lines, records = [], []
+                lines, records, chars = [], [], 0
         if records:
             yield Chunk(lines, records)
 

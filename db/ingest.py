@@ -107,9 +107,10 @@ def ingest_file(engine: Engine, path: Path, options: IngestOptions | None = None
         raise IngestError(f"No such file: {path}")
     size = path.stat().st_size
     if size > options.max_bytes:
+        mib = 1024 * 1024  # the unit of MAX_UPLOAD_MB
         raise IngestError(
-            f"{path.name} is {size / 1e6:,.1f} MB, above the {options.max_bytes / 1e6:,.0f} MB limit "
-            "(set MAX_UPLOAD_MB to change it)."
+            f"{path.name} is {size / mib:,.1f} MB, above the {options.max_bytes / mib:,.0f} MB "
+            "limit (set MAX_UPLOAD_MB to change it)."
         )
     kind = file_kinds.file_kind(path)
     if kind != file_kinds.TEXT and kind not in file_kinds.SPREADSHEETS:
@@ -143,6 +144,20 @@ def _ingest_text(
 
     ``sha256`` and ``file_name`` are the file the user gave, read once by the caller.
     """
+    try:
+        return _ingest_shaped_text(engine, path, encoding, file_name, sha256, options)
+    except csv_source.FileShapeError as error:  # raised while reading: nothing was kept
+        raise IngestError(f"{file_name} cannot be loaded: {error}; nothing was loaded.") from error
+
+
+def _ingest_shaped_text(
+    engine: Engine,
+    path: Path,
+    encoding: str,
+    file_name: str,
+    sha256: str,
+    options: IngestOptions,
+) -> IngestResult:
     delimiter, header = csv_source.read_header(path, encoding)
     if not header:
         raise IngestError(f"{file_name} is empty: no header row was found.")
