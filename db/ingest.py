@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from db import csv_source, fields, file_kinds, spreadsheet, values
 from db.bulk import insert_frame
@@ -273,6 +274,29 @@ def _decide_date_orders(
 
 
 def _write_dataset(
+    engine: Engine,
+    name: str,
+    source_file: str,
+    sha256: str,
+    plan: ChunkPlan,
+    chunks: Iterable[csv_source.Chunk],
+    options: IngestOptions,
+    recency_source: str,
+) -> IngestResult:
+    """Write the data set in one transaction; the same file loaded at the same moment by
+    someone else (the unique content hash) is answered as "already loaded", not an error."""
+    try:
+        return _write_new_dataset(
+            engine, name, source_file, sha256, plan, chunks, options, recency_source
+        )
+    except IntegrityError:
+        existing = _find_by_hash(engine, sha256)
+        if existing is None:
+            raise
+        return existing
+
+
+def _write_new_dataset(
     engine: Engine,
     name: str,
     source_file: str,

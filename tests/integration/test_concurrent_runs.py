@@ -52,3 +52,19 @@ def test_every_background_job_gets_its_own_result_key(make_app) -> None:
     first = manager.build_cache_key(job, [1, "", 6], [], None)
     again = manager.build_cache_key(job, [1, "", 6], [], None)
     assert first != again
+
+
+def test_the_same_file_loaded_twice_at_once_is_one_data_set(
+    any_engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "same.csv"
+    write_csv(path, rows=3_000, seed=12)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _n: ingest_file(any_engine, path), range(2)))
+    assert sorted(r.already_loaded for r in results) == [False, True]  # both told the truth
+    assert len({r.dataset_id for r in results}) == 1
+    with any_engine.connect() as connection:
+        counts = connection.execute(
+            text("SELECT (SELECT count(*) FROM datasets), (SELECT count(*) FROM customers)")
+        ).one()
+    assert tuple(counts) == (1, 3_000)
