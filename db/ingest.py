@@ -188,7 +188,17 @@ def _ingest_shaped_text(
     )
     chunks = csv_source.iter_chunks(path, encoding, delimiter, options.chunk_rows)
     name = (options.name or file_name).strip()[:200] or file_name
-    return _write_dataset(engine, name, file_name, sha256, plan, chunks, options, recency_source)
+    try:
+        return _write_dataset(
+            engine, name, file_name, sha256, plan, chunks, options, recency_source
+        )
+    except IntegrityError:
+        # The same file loaded by someone else at the same moment (the unique content hash):
+        # answered as "already loaded", not an error.
+        existing = _find_by_hash(engine, sha256)
+        if existing is None:
+            raise
+        return existing
 
 
 def _find_by_hash(engine: Engine, sha256: str) -> IngestResult | None:
@@ -274,29 +284,6 @@ def _decide_date_orders(
 
 
 def _write_dataset(
-    engine: Engine,
-    name: str,
-    source_file: str,
-    sha256: str,
-    plan: ChunkPlan,
-    chunks: Iterable[csv_source.Chunk],
-    options: IngestOptions,
-    recency_source: str,
-) -> IngestResult:
-    """Write the data set in one transaction; the same file loaded at the same moment by
-    someone else (the unique content hash) is answered as "already loaded", not an error."""
-    try:
-        return _write_new_dataset(
-            engine, name, source_file, sha256, plan, chunks, options, recency_source
-        )
-    except IntegrityError:
-        existing = _find_by_hash(engine, sha256)
-        if existing is None:
-            raise
-        return existing
-
-
-def _write_new_dataset(
     engine: Engine,
     name: str,
     source_file: str,

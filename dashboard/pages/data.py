@@ -25,7 +25,7 @@ from dashboard.components.data import (
     upload_summary,
 )
 from dashboard.services.analysis import MAX_K, MIN_K, run_reanalysis_job
-from dashboard.services.upload_store import find_upload, forget_upload
+from dashboard.services.upload_store import find_upload, forget_upload, uploads_folder
 from dashboard.services.uploads import MB, run_upload_job
 from dashboard.web import auth, context
 from db.filters import search_from_view, view_from_search
@@ -363,7 +363,7 @@ def load_file(set_progress, uploaded, _reload, name, date_order, map_text):
         return {"ok": False, "message": str(uploaded["error"])[:2000]}
     settings = context.settings()
     stored = find_upload(
-        settings.cache_dir / "uploads", uploaded.get("token"), context.identity().username
+        uploads_folder(settings.cache_dir), uploaded.get("token"), context.identity().username
     )
     if stored is None:
         return {"ok": False, "message": "That upload is no longer here; please upload it again."}

@@ -21,6 +21,11 @@ KEEP_SECONDS = 24 * 3600  # long enough to choose missing columns and load again
 META = "upload.json"
 
 
+def uploads_folder(cache_dir: Path) -> Path:
+    """Where uploads wait, under the app's cache folder (one place for route and job)."""
+    return cache_dir / "uploads"
+
+
 class UploadTooLarge(ValueError):
     """The body went past the limit while it was read (nothing is kept)."""
 

@@ -14,16 +14,17 @@ from urllib.parse import unquote
 import flask
 from flask import Flask, request
 
-from dashboard.services.upload_store import UploadTooLarge, forget_upload, save_upload
+from dashboard.services.upload_store import (
+    UploadTooLarge,
+    forget_upload,
+    save_upload,
+    uploads_folder,
+)
 from dashboard.services.uploads import safe_filename, too_large_message
 from dashboard.web import context
 
 CHUNK_BYTES = 1024 * 1024
 FILENAME_HEADER = "X-Upload-Filename"
-
-
-def uploads_folder():
-    return context.settings().cache_dir / "uploads"
 
 
 def _refuse(filename: str, message: str, status: int) -> flask.Response:
@@ -51,7 +52,11 @@ def install(server: Flask) -> None:
         request.max_content_length = max_bytes
         try:
             stored = save_upload(
-                uploads_folder(), _body_chunks(), filename, context.identity().username, max_bytes
+                uploads_folder(context.settings().cache_dir),
+                _body_chunks(),
+                filename,
+                context.identity().username,
+                max_bytes,
             )
         except UploadTooLarge:
             return _refuse(filename, too_large_message(filename, size, max_bytes), 413)
