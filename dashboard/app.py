@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 import dash
 
 from dashboard import ids, shell
 from dashboard.config import Settings, load_settings
-from dashboard.web import auth, context, downloads, file_uploads, hardening
+from dashboard.web import auth, context, downloads, file_uploads, hardening, jobs
 from db.session import make_engine
 
 
@@ -21,7 +19,7 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     settings = settings or load_settings()
     app = dash.Dash(
         "dashboard",
-        background_callback_manager=_background_manager(settings),
+        background_callback_manager=jobs.background_manager(settings),
         use_pages=True,
         title=settings.app_title,
         # Page callbacks name components that only exist once their page is shown; Dash would
@@ -69,30 +67,3 @@ REQUEST_MAX_BYTES = 1024 * 1024
 def upload_request_limit(max_upload_bytes: int) -> int:
     """Largest request a proxy in front must let through: an upload's raw bytes plus headers."""
     return max_upload_bytes + REQUEST_MAX_BYTES
-
-
-def _background_manager(settings: Settings) -> dash.DiskcacheManager:
-    """Long jobs (uploads) run as background callbacks whose state lives in a disk cache.
-
-    Every worker process on one host shares the cache directory; several hosts would use
-    Dash's CeleryManager with Redis instead.
-    """
-    import diskcache
-
-    settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    # Dash keys a job's result by the callback's arguments, so an abandoned job's result was
-    # handed to the next job with the same arguments (a stale "run 8" for a run long gone).
-    # A fresh value per job makes every key unique; results expire after JOB_RESULT_SECONDS.
-    return dash.DiskcacheManager(
-        diskcache.Cache(str(settings.cache_dir)),
-        cache_by=[fresh_job_key],
-        expire=JOB_RESULT_SECONDS,
-    )
-
-
-JOB_RESULT_SECONDS = 3600
-
-
-def fresh_job_key() -> str:
-    """A value no other job shares (part of the background job's cache key)."""
-    return uuid.uuid4().hex

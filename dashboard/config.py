@@ -42,6 +42,9 @@ class Settings:
     # Reverse proxies in front (nginx: 1). Their X-Forwarded-For/-Proto are then believed
     # (the audit log records the user's address), and sign-in is on whatever the address.
     proxy_hops: int = 0
+    # Background jobs (uploads, analyses) that run at once on this machine; others queue.
+    # A million customers take about 1.3 GB and one core per job.
+    job_slots: int = 2
 
     @property
     def is_sqlite(self) -> bool:
@@ -124,6 +127,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         https=_flag(env, "HTTPS"),
         currency=env.get("CURRENCY", "").strip()[:8] or None,
         proxy_hops=_int(env, "PROXY_HOPS", 0),
+        job_slots=max(1, _int(env, "JOB_SLOTS", 2)),
     )
 
 

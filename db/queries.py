@@ -132,6 +132,20 @@ def list_datasets(engine: Engine) -> pd.DataFrame:
     return frame
 
 
+def dataset_of_file(engine: Engine, sha256: str) -> tuple[int, int | None] | None:
+    """The data set loaded from the file with this SHA-256 and its complete run (or None)."""
+    complete = (
+        select(func.max(AnalysisRun.id))
+        .where(AnalysisRun.dataset_id == Dataset.id, AnalysisRun.status == "complete")
+        .scalar_subquery()
+    )
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(Dataset.id, complete).where(Dataset.sha256 == sha256)
+        ).first()
+    return None if row is None else (int(row[0]), None if row[1] is None else int(row[1]))
+
+
 def find_dataset(engine: Engine, reference: str) -> int | None:
     """A data set by id (digits) or by name (the newest of that name); None when none."""
     text_ref = reference.strip()

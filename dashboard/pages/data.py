@@ -25,8 +25,9 @@ from dashboard.components.data import (
     upload_summary,
 )
 from dashboard.services.analysis import MAX_K, MIN_K, run_reanalysis_job
+from dashboard.services.job_slots import queued_job
 from dashboard.services.upload_store import find_upload, forget_upload, uploads_folder
-from dashboard.services.uploads import MB, run_upload_job
+from dashboard.services.uploads import MB, run_upload_job, stopped_upload
 from dashboard.web import auth, context
 from db.filters import search_from_view, view_from_search
 from db.queries import dataset_file, delete_dataset, list_datasets, rejected_rows
@@ -54,6 +55,7 @@ REANALYSE_AS_OF = "data-reanalyse-as-of"
 REANALYSE_K = "data-reanalyse-k"
 REANALYSIS_STORE = "data-reanalysis-store"
 REANALYSIS_MESSAGE = "data-reanalysis-message"
+REANALYSIS_QUEUE = "data-reanalysis-queue"
 
 # Uploading needs the analyst role and deleting the admin role: the server refuses the
 # callbacks for lower roles whatever the page shows.
@@ -219,6 +221,7 @@ def _reanalysis_form() -> html.Div:
                 className="g-2",
             ),
             html.Div(id=REANALYSIS_MESSAGE, className="small mt-2", role="status"),
+            html.Div(id=REANALYSIS_QUEUE, className="small text-muted", role="status"),
         ]
     )
 
@@ -367,18 +370,19 @@ def load_file(set_progress, uploaded, _reload, name, date_order, map_text):
     )
     if stored is None:
         return {"ok": False, "message": "That upload is no longer here; please upload it again."}
-    summary = run_upload_job(
-        settings.database_url,
-        stored.path,
-        stored.filename,
-        max_bytes=settings.max_upload_bytes,
-        name=name,
-        date_order=date_order or "auto",
-        map_text=map_text,
-        chunk_rows=settings.ingest_chunk_rows,
-        on_progress=lambda text: set_progress(text),
-        actor=context.actor(),
-    )
+    with queued_job(settings.cache_dir, settings.job_slots, set_progress):
+        summary = run_upload_job(
+            settings.database_url,
+            stored.path,
+            stored.filename,
+            max_bytes=settings.max_upload_bytes,
+            name=name,
+            date_order=date_order or "auto",
+            map_text=map_text,
+            chunk_rows=settings.ingest_chunk_rows,
+            on_progress=lambda text: set_progress(text),
+            actor=context.actor(),
+        )
     set_progress("")
     if summary.get("ok"):
         forget_upload(stored)  # loaded: the database holds it now
@@ -417,11 +421,28 @@ def load_with_chosen_columns(clicks, columns, field_ids, map_text, reloads):
     return merged_column_map(map_text, chosen), (reloads or 0) + 1
 
 
-@callback(Output(SUMMARY, "children"), Input(RESULT_STORE, "data"), prevent_initial_call=True)
-def show_summary(summary):
-    """Show the upload's result (the job has audited it)."""
+@callback(
+    Output(SUMMARY, "children"),
+    Input(RESULT_STORE, "data"),
+    State(UPLOADED, "data"),
+    prevent_initial_call=True,
+)
+def show_summary(summary, uploaded):
+    """Show the upload's result (the job has audited it).
+
+    A job whose process died has no result of its own (the job manager says "stopped"):
+    the database tells what it did, and the stored copy of the file is removed.
+    """
     if not summary:
         return None
+    if summary.get("stopped") and uploaded:
+        stored = find_upload(
+            uploads_folder(context.settings().cache_dir),
+            uploaded.get("token"),
+            context.identity().username,
+        )
+        if stored is not None:
+            summary = stopped_upload(context.engine(), stored, context.actor())
     return upload_summary(summary, SUMMARY_IDS)
 
 
@@ -456,21 +477,24 @@ def download_rejected(clicks, summary):
     State(REANALYSE_AS_OF, "value"),
     State(REANALYSE_K, "value"),
     background=True,
+    progress=[Output(REANALYSIS_QUEUE, "children")],
     running=[
         (Output(REANALYSE, "disabled"), True, False),
         (Output(REANALYSIS_MESSAGE, "children"), "Analysing…", ""),
     ],
     prevent_initial_call=True,
 )
-def reanalyse(clicks, selected, as_of_text, k_value):
+def reanalyse(set_progress, clicks, selected, as_of_text, k_value):
     """Analyse the selected data set again (a background job: a million customers take
     about half a minute). Like the upload, it opens its own connection pool."""
     if not clicks:
         raise PreventUpdate
     dataset_id = selected[0].get("id") if selected else None
-    return run_reanalysis_job(
-        context.settings().database_url, dataset_id, as_of_text, k_value, context.actor()
-    )
+    settings = context.settings()
+    with queued_job(settings.cache_dir, settings.job_slots, set_progress):
+        return run_reanalysis_job(
+            settings.database_url, dataset_id, as_of_text, k_value, context.actor()
+        )
 
 
 @callback(

@@ -14,6 +14,7 @@ from dashboard.components.common import empty_state, kpi_card, loading, section
 from dashboard.components.grid import PURGE_JS, GridColumn, customer_grid
 from dashboard.services.analysis import MAX_CONTROL_SHARE, apply_discount_levels_job
 from dashboard.services.customer_grid import grid_rows
+from dashboard.services.job_slots import queued_job
 from dashboard.web import auth, context, downloads
 from db.queries import RunInfo, budget_cells
 
@@ -34,6 +35,7 @@ APPLY = "discounts-apply"
 CONTROL_SHARE = "discounts-control-share"  # percent of the targets held out
 APPLY_STORE = "discounts-applied"  # the applied run's summary; refreshes the targets
 APPLY_MESSAGE = "discounts-apply-message"
+APPLY_QUEUE = "discounts-apply-queue"
 PREVIEW_NOTE = "discounts-preview-note"
 
 # Applying levels starts a new analysis run: analysts only, refused by the server otherwise.
@@ -123,6 +125,9 @@ def layout(**_query: str) -> html.Div:
                                             className="me-2",
                                         ),
                                         html.Span(id=APPLY_MESSAGE, className="small"),
+                                        html.Span(
+                                            id=APPLY_QUEUE, className="small text-muted ms-2"
+                                        ),
                                     ],
                                     className="mt-2",
                                 )
@@ -344,13 +349,14 @@ def _levels_from(parameters, level_ids, level_values) -> dict[tuple[str, str], f
     State(CONTROL_SHARE, "value"),
     State(ids.VIEW_STORE, "data"),
     background=True,
+    progress=[Output(APPLY_QUEUE, "children")],
     running=[
         (Output(APPLY, "disabled"), True, False),
         (Output(APPLY_MESSAGE, "children"), "Analysing with the new levels…", ""),
     ],
     prevent_initial_call=True,
 )
-def apply_levels(clicks, level_values, level_ids, share_value, store):
+def apply_levels(set_progress, clicks, level_values, level_ids, share_value, store):
     """Save the typed levels and control share as the data set's discount table (a new run;
     audited by the job)."""
     view = context.resolve_view(store)
@@ -358,13 +364,15 @@ def apply_levels(clicks, level_values, level_ids, share_value, store):
         return no_update
     levels = _levels_from(view.run.parameters, level_ids, level_values)
     share = _clamped(share_value, budget_ui.control_share_pct(view.run.parameters), MAX_SHARE_PCT)
-    return apply_discount_levels_job(
-        context.settings().database_url,
-        view.run.dataset_id,
-        levels,
-        context.actor(),
-        control_share=share / 100,
-    )
+    settings = context.settings()
+    with queued_job(settings.cache_dir, settings.job_slots, set_progress):
+        return apply_discount_levels_job(
+            settings.database_url,
+            view.run.dataset_id,
+            levels,
+            context.actor(),
+            control_share=share / 100,
+        )
 
 
 @callback(

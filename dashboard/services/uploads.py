@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
@@ -21,10 +22,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from dashboard.services.analysis import AnalysisError, analyze_dataset
+from dashboard.services.upload_store import StoredUpload, forget_upload
 from db import audit, fields
 from db.audit import COMMAND_LINE, Actor
 from db.ingest import IngestError, IngestOptions, MissingColumns, ingest_file
-from db.queries import active_run
+from db.queries import active_run, dataset_of_file
 from db.session import make_engine
 
 log = logging.getLogger(__name__)
@@ -145,6 +147,36 @@ def missing_columns(filename: str, error: MissingColumns) -> dict[str, Any]:
         ],
         "columns": [{"name": name, "samples": samples} for name, samples in error.columns],
     }
+
+
+def stopped_upload(engine: Engine, stored: StoredUpload | None, actor: Actor) -> dict[str, Any]:
+    """The truth about an upload whose job process died, its stored copy removed, audited.
+
+    A load is one transaction and the analysis another: the job may have died before either
+    (nothing changed), or after the load (a data set without analysis, finished by Analyse).
+    """
+    found = None
+    if stored is not None:
+        with stored.path.open("rb") as handle:
+            found = dataset_of_file(engine, hashlib.file_digest(handle, "sha256").hexdigest())
+        forget_upload(stored)
+    if found is None:
+        message = (
+            "The load stopped before finishing (its job ended unexpectedly); nothing was "
+            "changed. Upload the file again to retry."
+        )
+    elif found[1] is None:
+        message = (
+            f"The load stopped before finishing: the file was loaded as data set {found[0]}, "
+            "but its analysis did not finish. Select it in the table below and click Analyse."
+        )
+    else:
+        message = f"The file is loaded as data set {found[0]} and analysed (run {found[1]})."
+    detail = {"file": stored.filename if stored else None, "reason": message}
+    if found is not None:
+        detail["dataset_id"] = found[0]
+    audit.record_for(engine, actor, "upload", "stopped", detail)
+    return {"ok": False, "stopped": True, "message": message}
 
 
 def run_upload_job(database_url: str, source: str | Path, filename: str | None, **options: Any):

@@ -131,6 +131,27 @@ class CallbackClient:
         body = request_body(key, spec, {**self.values, **given}, changed)
         return self.client.post("/_dash-update-component", json=body)
 
+    def poll(
+        self,
+        output: str,
+        handles: Mapping[str, str],
+        values: Mapping[ValueKey, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One poll of a background job as the browser sends it: the started job's signed
+        ``handles`` (``cacheKey``, ``job``) on the same request. The JSON answer: ``progress``
+        while it runs, ``response`` once it has a result (``{}`` for no update)."""
+        key, spec = self.callback_for(output)
+        body = request_body(key, spec, {**self.values, **(values or {})}, [])
+        query = {name: handles[name] for name in ("cacheKey", "job")}
+        response = self.client.post("/_dash-update-component", json=body, query_string=query)
+        if response.status_code == 204:
+            return {}
+        if response.status_code != 200:
+            raise CallbackError(
+                f"{output}: HTTP {response.status_code} {response.get_data(as_text=True)[:300]}"
+            )
+        return response.get_json()
+
     def call(
         self,
         output: str,
