@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import dash
 from sqlalchemy import Engine
@@ -106,6 +107,31 @@ def bench_ui(
     return results
 
 
+def prepare_database(
+    database_url: str | None, rows: int, seed: int, workdir: Path, echo: Callable[[str], None]
+) -> str:
+    """The database to bench: ``rows`` generated customers loaded and analysed into
+    ``database_url`` (a new SQLite file under ``workdir`` when None); as it is with rows 0."""
+    from dashboard.cli.bench import generate_csv
+    from dashboard.services.analysis import analyze_dataset
+    from db.ingest import IngestOptions, ingest_file
+    from db.session import make_engine, upgrade_database
+
+    url = database_url or f"sqlite:///{(workdir / 'bench.db').as_posix()}"
+    if rows > 0:
+        csv_path = workdir / f"bench_{rows}.csv"
+        generate_csv(csv_path, rows, seed, echo)
+        upgrade_database(url)
+        engine = make_engine(url)
+        started = time.perf_counter()
+        result = ingest_file(engine, csv_path, IngestOptions(max_bytes=1 << 62))
+        if not result.already_loaded:
+            analyze_dataset(engine, result.dataset_id)
+        echo(f"loaded and analysed {rows:,} customers in {time.perf_counter() - started:.1f} s")
+        engine.dispose()
+    return url
+
+
 def bench_ui_command(
     settings: Settings,
     rows: int,
@@ -116,24 +142,7 @@ def bench_ui_command(
     """Prepare a database with ``rows`` analysed customers (unless rows is 0), then bench it."""
     import tempfile
     from dataclasses import replace
-    from pathlib import Path
-
-    from dashboard.cli.bench import generate_csv
-    from dashboard.services.analysis import analyze_dataset
-    from db.ingest import IngestOptions, ingest_file
-    from db.session import make_engine, upgrade_database
 
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
-        url = database_url or f"sqlite:///{(Path(tmp) / 'bench.db').as_posix()}"
-        if rows > 0:
-            csv_path = Path(tmp) / f"bench_{rows}.csv"
-            generate_csv(csv_path, rows, seed, echo)
-            upgrade_database(url)
-            engine = make_engine(url)
-            started = time.perf_counter()
-            result = ingest_file(engine, csv_path, IngestOptions(max_bytes=1 << 62))
-            if not result.already_loaded:
-                analyze_dataset(engine, result.dataset_id)
-            echo(f"loaded and analysed {rows:,} customers in {time.perf_counter() - started:.1f} s")
-            engine.dispose()
+        url = prepare_database(database_url, rows, seed, Path(tmp), echo)
         bench_ui(replace(settings, database_url=url, cache_dir=Path(tmp) / "cache"), echo)

@@ -173,6 +173,34 @@ def build_parser() -> argparse.ArgumentParser:
         "database is used as it is when given with --rows 0",
     )
 
+    bench_load = bench_kind.add_parser(
+        "load",
+        help="serve on 127.0.0.1 and run simulated users for a while (p50/p95/p99, errors)",
+    )
+    bench_load.add_argument("--users", type=int, default=50, help="simulated users (default 50)")
+    bench_load.add_argument("--seconds", type=float, default=60, help="how long (default 60)")
+    bench_load.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    bench_load.add_argument(
+        "--streams",
+        type=int,
+        default=0,
+        help="extra clients downloading the full customer list throughout (default 0)",
+    )
+    bench_load.add_argument(
+        "--think-seconds",
+        type=float,
+        default=2.0,
+        help="mean pause between a user's actions, uniform ±50 %% (default 2)",
+    )
+    bench_load.add_argument(
+        "--rows", type=int, default=0, help="generate and load N customers first (default 0)"
+    )
+    bench_load.add_argument("--seed", type=int, default=7)
+    bench_load.add_argument(
+        "--database-url", help="database to serve (default: DATABASE_URL, or a new SQLite file)"
+    )
+    bench_load.add_argument("--json", action="store_true", help="print the figures as JSON")
+
     add_campaign_parser(commands)
     add_users_parser(commands)
 
@@ -394,6 +422,19 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         from dashboard.cli import bench_ui
 
         bench_ui.bench_ui_command(settings, args.rows, args.seed, args.database_url, echo=print)
+    elif args.bench_command == "load":
+        from dashboard.cli import bench_load
+
+        plan = bench_load.LoadPlan(
+            users=max(1, args.users),
+            seconds=max(1.0, args.seconds),
+            workers=max(1, args.workers),
+            streams=max(0, args.streams),
+            think_seconds=max(0.0, args.think_seconds),
+            seed=args.seed,
+        )
+        database_url = args.database_url or (settings.database_url if args.rows <= 0 else None)
+        return bench_load.bench_load_command(settings, plan, args.rows, database_url, args.json)
     elif args.bench_command == "analyze":
         bench.bench_analyze(
             settings, rows=args.rows, seed=args.seed, database_url=args.database_url, echo=print
