@@ -45,6 +45,8 @@ class Settings:
     # Background jobs (uploads, analyses) that run at once on this machine; others queue.
     # A million customers take about 1.3 GB and one core per job.
     job_slots: int = 2
+    # Customer-list downloads that stream at once on this machine (each keeps a core busy).
+    download_slots: int = 2
 
     @property
     def is_sqlite(self) -> bool:
@@ -128,6 +130,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         currency=env.get("CURRENCY", "").strip()[:8] or None,
         proxy_hops=_int(env, "PROXY_HOPS", 0),
         job_slots=max(1, _int(env, "JOB_SLOTS", 2)),
+        download_slots=max(1, _int(env, "DOWNLOAD_SLOTS", 2)),
     )
 
 

@@ -5,8 +5,8 @@ port, then runs ``--users`` simulated managers for ``--seconds``, and stops ever
 itself. Each user, in a loop: opens a page (the page, Dash's layout and dependencies, the
 frame's and the page's callbacks, as the browser asks for them), then changes the filters
 one to three times (the filter bar's callback, then the page's callbacks with the view it
-returned), pausing a think time between actions; one page visit in ten also downloads the
-filtered customer list. ``--streams N`` adds N clients that download the full customer list
+returned), pausing a think time between actions; one page visit in ``--download-every``
+(50) also downloads the filtered customer list. ``--streams N`` adds N clients that download the full customer list
 over and over (the "long downloads starve the dashboard" case). Requests go to 127.0.0.1 only,
 each with a timeout, and the run ends at its deadline.
 
@@ -66,6 +66,7 @@ class LoadPlan:
     workers: int = 2
     streams: int = 0
     think_seconds: float = 2.0  # mean pause between a user's actions (uniform ±50 %)
+    download_every: int = 50  # one page visit in this many downloads the filtered list (0: none)
     seed: int = 7
 
 
@@ -75,6 +76,7 @@ class Tally:
 
     timings: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    retries: int = 0
 
     def add(self, kind: str, seconds: float) -> None:
         self.timings.setdefault(kind, []).append(seconds)
@@ -186,14 +188,22 @@ class Timed:
     ) -> requests.Response | None:
         started = time.perf_counter()
         try:
-            response = self.session.request(
-                method, self.base + path, timeout=REQUEST_TIMEOUT, **options
-            )
+            try:
+                response = self.session.request(
+                    method, self.base + path, timeout=REQUEST_TIMEOUT, **options
+                )
+            except requests.ConnectionError:
+                # The server closed an idle kept-alive connection as it was reused; a browser
+                # sends the request again on a new connection, and so does this client (counted).
+                self.tally.retries += 1
+                response = self.session.request(
+                    method, self.base + path, timeout=REQUEST_TIMEOUT, **options
+                )
             if options.get("stream"):
                 for _piece in response.iter_content(1 << 16):
                     pass
         except requests.RequestException as error:
-            self.tally.errors.append(f"{kind} {path}: {type(error).__name__}")
+            self.tally.errors.append(f"{kind} {path}: {type(error).__name__}: {str(error)[:160]}")
             return None
         self.tally.add(kind, time.perf_counter() - started)
         if response.status_code not in (200, 204):
@@ -249,7 +259,8 @@ def simulated_user(
             answer = http.callback(bodies.filter_body(combo, search))
             view = answer.get(ids.VIEW_STORE, {}).get("data") or view
             page_callbacks(page, view)
-        if rng.random() < 0.1 and time.monotonic() < deadline:
+        downloads = plan.download_every > 0 and rng.random() < 1 / plan.download_every
+        if downloads and time.monotonic() < deadline:
             search = search_from_view(
                 {"dataset_id": dataset_id, "filters": view.get("filters", {})}
             )
@@ -305,6 +316,7 @@ def run_load(settings: Settings, plan: LoadPlan, echo: Callable[[str], None] = p
         for kind, values in tally.timings.items():
             merged.timings.setdefault(kind, []).extend(values)
         merged.errors.extend(tally.errors)
+        merged.retries += tally.retries
     everything = [
         v for kind, values in merged.timings.items() if kind != "full list" for v in values
     ]
@@ -322,6 +334,7 @@ def run_load(settings: Settings, plan: LoadPlan, echo: Callable[[str], None] = p
         "think_seconds": plan.think_seconds,
         "requests": sum(len(v) for v in merged.timings.values()) + len(merged.errors),
         "errors": len(merged.errors),
+        "retried_after_reset": merged.retries,
         "error_examples": sorted(set(merged.errors))[:10],
         "interactive": {"requests": len(everything), **percentiles(everything)},
         "kinds": kinds,
@@ -375,7 +388,10 @@ def print_figures(figures: dict, echo: Callable[[str], None] = print) -> None:
             f"{kind:24s} {row['requests']:7d} {row['p50_ms']:9.1f} {row['p95_ms']:9.1f} "
             f"{row['p99_ms']:9.1f}"
         )
-    echo(f"errors: {figures['errors']} of {figures['requests']:,} requests")
+    echo(
+        f"errors: {figures['errors']} of {figures['requests']:,} requests "
+        f"({figures['retried_after_reset']} sent again after a closed kept-alive connection)"
+    )
     for example in figures["error_examples"]:
         echo(f"  {example}")
 

@@ -193,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="mean pause between a user's actions, uniform ±50 %% (default 2)",
     )
     bench_load.add_argument(
+        "--download-every",
+        type=int,
+        default=50,
+        help="one page visit in N also downloads the filtered list (default 50; 0: never)",
+    )
+    bench_load.add_argument(
         "--rows", type=int, default=0, help="generate and load N customers first (default 0)"
     )
     bench_load.add_argument("--seed", type=int, default=7)
@@ -431,6 +437,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
             workers=max(1, args.workers),
             streams=max(0, args.streams),
             think_seconds=max(0.0, args.think_seconds),
+            download_every=max(0, args.download_every),
             seed=args.seed,
         )
         database_url = args.database_url or (settings.database_url if args.rows <= 0 else None)

@@ -29,6 +29,12 @@ def job_slots_folder(cache_dir: Path) -> Path:
     return cache_dir / "job_slots"
 
 
+def download_slots_folder(cache_dir: Path) -> Path:
+    """The slots of streamed downloads (separate from the jobs': a download never waits for
+    an analysis)."""
+    return cache_dir / "download_slots"
+
+
 @contextmanager
 def job_slot(
     folder: Path, slots: int, on_wait: Callable[[int], None] | None = None
@@ -68,6 +74,27 @@ def queued_job(cache_dir: Path, slots: int, report: Callable[[str], None]) -> It
     with job_slot(folder, slots, lambda ahead: report(waiting_text(ahead, slots))):
         report("")
         yield
+
+
+PIECE_POLL_SECONDS = 0.02
+
+
+@contextmanager
+def piece_slot(folder: Path, slots: int) -> Iterator[None]:
+    """One of ``slots`` for a short piece of work (a download's next 10,000 rows).
+
+    Downloads take turns piece by piece rather than file by file: every download keeps
+    moving and starts at once, while at most ``slots`` pieces are being made at any moment.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    held = _free_slot(folder, slots)
+    while held is None:
+        time.sleep(PIECE_POLL_SECONDS)
+        held = _free_slot(folder, slots)
+    try:
+        yield
+    finally:
+        held.release()
 
 
 def jobs_ahead(folder: Path, ticket_name: str) -> int:

@@ -117,7 +117,7 @@ class _Gunicorn(BaseApplication):
         return self._load_app()
 
 
-def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int = 4) -> None:
+def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int = 8) -> None:
     """Block serving the app with gunicorn until stopped."""
     from dashboard.app import create_app
 
