@@ -13,6 +13,7 @@ from collections.abc import Generator, Iterable
 from datetime import date
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 # A cell a spreadsheet may run as a formula: after any leading whitespace (full-width and
@@ -44,8 +45,8 @@ def neutralise(value: object) -> object:
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text cell of ``frame`` passed through :func:`neutralise`.
 
-    Columns holding only text are checked in one vectorised step (a Python call per cell
-    cost 1.7 s per million cells); mixed columns go cell by cell.
+    Columns holding only text are checked once per distinct value (a Python call per cell
+    cost 1.7 s per million cells, a regex per cell 0.5 s); mixed columns go cell by cell.
     """
     safe = frame.copy()
     for column in safe.columns:
@@ -55,8 +56,14 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.infer_dtype(values, skipna=True) != "string":
             safe[column] = values.map(neutralise)
             continue
-        risky = values.str.match(FORMULA_TRIGGER, na=False)
-        if risky.any():
+        # Most text columns repeat a few values (segments, plans, countries, messages): the
+        # rule runs once per distinct value, not once per cell.
+        codes, distinct = pd.factorize(values)
+        risky_distinct = np.fromiter(map(is_formula, distinct), dtype=bool, count=len(distinct))
+        if risky_distinct.any():
+            risky = np.zeros(len(values), dtype=bool)
+            known = codes >= 0
+            risky[known] = risky_distinct[codes[known]]
             safe[column] = values.where(~risky, "'" + values)
     return safe
 
