@@ -11,6 +11,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard import ids
 from dashboard.components import formatting
@@ -18,6 +19,7 @@ from dashboard.web import context
 from db.filters import (
     FILTER_LABELS,
     MULTI_VALUE_FILTERS,
+    option_values,
     search_from_view,
     split_known,
     view_from_search,
@@ -25,6 +27,7 @@ from db.filters import (
 from db.queries import count_customers, filter_options
 
 FILTER_OUTPUTS = [Output(ids.FILTER_INPUTS[name], "value") for name in MULTI_VALUE_FILTERS]
+FILTER_NAMES = {ids.FILTER_INPUTS[name]: name for name in MULTI_VALUE_FILTERS}
 FILTER_VALUE_INPUTS = [Input(ids.FILTER_INPUTS[name], "value") for name in MULTI_VALUE_FILTERS]
 
 
@@ -226,11 +229,9 @@ def sync_view(search, *values):
     trigger = ctx.triggered_id
     current = view_from_search(search)
     options = [no_update] * len(MULTI_VALUE_FILTERS)
+    known: dict[str, list[str]] = {}
     if trigger in (None, ids.URL):
         current, known = checked_link(current)
-        options = [
-            [{"label": v, "value": v} for v in known.get(name, [])] for name in MULTI_VALUE_FILTERS
-        ]
     if trigger == ids.FILTER_RESET:
         view = {"dataset_id": current["dataset_id"], "filters": {}}
     elif trigger in (None, ids.URL):
@@ -242,6 +243,11 @@ def sync_view(search, *values):
     new_search = search_from_view(view)
     filters = view["filters"]
     controls = [list(filters.get(name) or []) for name in MULTI_VALUE_FILTERS]
+    if trigger in (None, ids.URL):
+        options = [
+            _options(option_values(known.get(name, []), chosen))
+            for name, chosen in zip(MULTI_VALUE_FILTERS, controls, strict=True)
+        ]
     return (
         view,
         new_search if new_search != (search or "") else no_update,
@@ -249,6 +255,23 @@ def sync_view(search, *values):
         *controls,
         filters.get("customer_id", ""),
     )
+
+
+def _options(values: list[str]) -> list[dict[str, str]]:
+    return [{"label": value, "value": value} for value in values]
+
+
+def search_options(search, selected, store):
+    """A dropdown's options as the user types: matches from the whole column, at most
+    MAX_FILTER_OPTIONS, the selected values kept (a large column is never sent whole)."""
+    if search is None:
+        raise PreventUpdate
+    run = context.resolve_view(store).run
+    if run is None:
+        raise PreventUpdate
+    name = FILTER_NAMES[ctx.outputs_list["id"]]
+    known = filter_options(context.engine(), run.run_id).get(name, [])
+    return _options(option_values(known, selected if isinstance(selected, list) else [], search))
 
 
 def checked_link(view: dict) -> tuple[dict, dict[str, list[str]]]:
@@ -344,6 +367,15 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(ids.FILTER_CUSTOMER_ID, "value"),
         Input(ids.FILTER_RESET, "n_clicks"),
     )(sync_view)
+    for name in MULTI_VALUE_FILTERS:
+        dropdown = ids.FILTER_INPUTS[name]
+        app.callback(
+            Output(dropdown, "options", allow_duplicate=True),
+            Input(dropdown, "search_value"),
+            State(dropdown, "value"),
+            State(ids.VIEW_STORE, "data"),
+            prevent_initial_call=True,
+        )(search_options)
     app.callback(
         Output(ids.DATASET_LABEL, "children"),
         Output(ids.FILTER_COUNT, "children"),

@@ -8,7 +8,7 @@ the active analysis run before they reach a query, and always travel as bound pa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, urlencode
 
@@ -187,3 +187,27 @@ def split_known(
         if missing:
             dropped[name] = missing
     return kept, dropped
+
+
+MAX_FILTER_OPTIONS = 100
+"""Values a filter dropdown is sent at a time; a column with more is searched as one types."""
+
+
+def option_values(
+    known: Sequence[str],
+    selected: Iterable[str] | None = None,
+    search: str | None = None,
+    limit: int = MAX_FILTER_OPTIONS,
+) -> list[str]:
+    """The dropdown's options: the selected values, then the first ``limit`` known values
+    holding ``search`` (any case), so 200,000 plans never travel to a browser at once."""
+    chosen = [value for value in dict.fromkeys(selected or []) if isinstance(value, str)]
+    taken = set(chosen)
+    needle = (search or "").strip().casefold()
+    matches: list[str] = []
+    for value in known:
+        if len(matches) >= limit:
+            break
+        if needle in value.casefold() and value not in taken:
+            matches.append(value)
+    return chosen + matches

@@ -1,0 +1,73 @@
+"""A column with many distinct values: dropdowns get a bounded list and search the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from dashboard.services.analysis import analyze_dataset
+from dashboard.web.callback_client import request_body
+from db.filters import MAX_FILTER_OPTIONS, option_values
+from db.ingest import ingest_file
+
+HEADER = "Customer ID,Name,Gender,Country,Plan,Join Date,Last Login,Watch Time Hours,Visits,Monthly Revenue\n"
+PLANS = 300
+
+
+@pytest.fixture
+def many_plans(engine: Engine, tmp_path: Path) -> int:
+    lines = [
+        f"C{n},Name {n},F,DE,Plan {n:03d},2023-01-01,2024-01-{1 + n % 28:02d},{n % 40},{n % 9},{n % 5 + 1}\n"
+        for n in range(PLANS)
+    ]
+    path = tmp_path / "plans.csv"
+    path.write_text(HEADER + "".join(lines))
+    dataset_id = ingest_file(engine, path).dataset_id
+    analyze_dataset(engine, dataset_id)
+    return dataset_id
+
+
+def plan_options(answer: dict) -> list[str]:
+    return [option["value"] for option in answer["filter-plan"]["options"]]
+
+
+def test_a_link_sends_a_bounded_list_with_its_chosen_value_first(callbacks, many_plans) -> None:
+    answer = callbacks.call(
+        "view-store.data", {("url", "search"): "?plan=Plan+250"}, changed=["url.search"]
+    )
+    options = plan_options(answer)
+    assert len(options) == MAX_FILTER_OPTIONS + 1
+    assert options[:3] == ["Plan 250", "Plan 000", "Plan 001"]
+    assert answer["filter-plan"]["value"] == ["Plan 250"]
+    assert answer["view-store"]["data"]["filters"]["plan"] == ["Plan 250"]
+
+
+def test_typing_searches_the_whole_column_on_the_server(callbacks, many_plans) -> None:
+    key = next(k for k in callbacks.app.callback_map if k.startswith("filter-plan.options@"))
+    spec = callbacks.app.callback_map[key]
+    values = {
+        **callbacks.values,
+        ("filter-plan", "search_value"): "plan 29",
+        ("filter-plan", "value"): ["Plan 007"],
+        ("view-store", "data"): {"dataset_id": None, "filters": {}},
+    }
+    body = request_body(key, spec, values, ["filter-plan.search_value"])
+    response = callbacks.client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200
+    options = [o["value"] for o in response.get_json()["response"]["filter-plan"]["options"]]
+    assert options == ["Plan 007", *[f"Plan {n}" for n in range(290, 300)]]
+
+
+def test_option_values_are_bounded_and_keep_the_selection() -> None:
+    known = [f"p{n}" for n in range(1000)]
+    assert len(option_values(known)) == MAX_FILTER_OPTIONS
+    assert option_values(known, ["p999", "p1"], "p99", limit=3) == [
+        "p999",
+        "p1",
+        "p99",
+        "p990",
+        "p991",
+    ]
+    assert option_values(known, None, "nothing like it") == []
