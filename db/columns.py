@@ -46,3 +46,9 @@ MAX_ROW_ID = 2**31 - 1
 def storable_id(value: int) -> bool:
     """Whether ``value`` can be the id of a data set, run or campaign."""
     return 0 < value <= MAX_ROW_ID
+
+
+CUBE_OTHER_VALUE = "\x1f(other values)"
+"""How filter_cube groups the less frequent values of a large country or plan column
+(``dashboard.analytics.cube.OTHER_VALUE``, the same string; a test holds them equal)."""
+CUBE_CAPPED_DIMENSIONS = ("country", "plan")

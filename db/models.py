@@ -176,9 +176,12 @@ class CustomerResult(Base):
     __table_args__ = (
         # Few indexes on purpose: every extra one slows the write of a million-row run.
         # Pages are read in row order within a run, a customer by id; counts and charts
-        # come from filter_cube, samples from sample_pool.
+        # come from filter_cube, samples from sample_pool; a country or plan the cube
+        # grouped away (a column with more than 50 values) is read by run and value.
         Index("ix_customer_results_run_row", "run_id", "id"),
         Index("ix_customer_results_run_customer", "run_id", "customer_id"),
+        Index("ix_customer_results_run_country", "run_id", "country"),
+        Index("ix_customer_results_run_plan", "run_id", "plan"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

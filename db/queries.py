@@ -35,6 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db.columns import (
+    CUBE_CAPPED_DIMENSIONS,
+    CUBE_OTHER_VALUE,
     CUSTOMER_COLUMNS,
     EDITABLE_MESSAGING_COLUMNS,
     MESSAGING_COLUMNS,
@@ -350,7 +352,7 @@ def aggregate(
     Columns: ``by``..., the MEASURES, and avg_watch_time_hours, avg_days_since_last_login,
     avg_visit_frequency, avg_monthly_revenue (NaN where nothing to average).
     """
-    table = RESULTS if filters.customer_id else CUBE
+    table = RESULTS if _needs_customer_rows(engine, run_id, filters, by) else CUBE
     group = [table.c[name] for name in by]
     query = select(*group, *_measures(table)).where(and_(*_conditions(table, run_id, filters)))
     if group:
@@ -378,6 +380,39 @@ def with_averages(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _needs_customer_rows(engine: Engine, run_id: int, filters: Filters, by: Sequence[str]) -> bool:
+    """Whether the cube cannot answer: one customer, or a value the cube grouped away."""
+    if filters.customer_id:
+        return True
+    grouped = _grouped_dimensions(engine, run_id)
+    if any(name in grouped for name in by):
+        return True
+    for name, kept in grouped.items():
+        wanted = getattr(filters, name)
+        if wanted and not set(wanted) <= kept:
+            return True
+    return False
+
+
+@lru_cache(maxsize=64)
+def _grouped_dimensions(engine: Engine, run_id: int) -> dict[str, frozenset[str]]:
+    """{dimension: the values the cube keeps apart} for the cube's capped dimensions (runs
+    never change, so cached per engine and run)."""
+    grouped: dict[str, frozenset[str]] = {}
+    with engine.connect() as connection:
+        for name in CUBE_CAPPED_DIMENSIONS:
+            column = CUBE.c[name]
+            values = set(
+                connection.execute(
+                    select(column).where(CUBE.c.run_id == run_id).distinct()
+                ).scalars()
+            )
+            if CUBE_OTHER_VALUE in values:
+                kept = {NULL_TOKEN if value is None else value for value in values}
+                grouped[name] = frozenset(kept - {CUBE_OTHER_VALUE})
+    return grouped
+
+
 def filter_options(engine: Engine, run_id: int) -> dict[str, list[str]]:
     """The values each filter can take in this run (missing country/plan as NULL_TOKEN).
 
@@ -390,11 +425,14 @@ def filter_options(engine: Engine, run_id: int) -> dict[str, list[str]]:
 @lru_cache(maxsize=64)
 def _filter_options(engine: Engine, run_id: int) -> dict[str, tuple[str, ...]]:
     options: dict[str, tuple[str, ...]] = {}
+    grouped = _grouped_dimensions(engine, run_id)
     with engine.connect() as connection:
         for name in MULTI_VALUE_FILTERS:
-            column = CUBE.c[name]
+            # A dimension the cube grouped is listed whole from the customer rows.
+            table = RESULTS if name in grouped else CUBE
+            column = table.c[name]
             values = connection.execute(
-                select(column).where(CUBE.c.run_id == run_id).distinct()
+                select(column).where(table.c.run_id == run_id).distinct()
             ).scalars()
             options[name] = tuple(
                 sorted(NULL_TOKEN if value is None else str(value) for value in values)

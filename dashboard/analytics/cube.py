@@ -33,8 +33,31 @@ MEASURE_COLUMNS = (
 )
 
 
+CUBE_TOP_VALUES = 50
+"""Country and plan values the cube keeps apart; the rest share OTHER_VALUE (see build_cube)."""
+OTHER_VALUE = "\x1f(other values)"
+"""The cube's stand-in for the less frequent values of a large column (never a real value:
+it begins with a control character)."""
+CAPPED_DIMENSIONS = ("country", "plan")
+
+
+def top_values(values: pd.Series, keep: int = CUBE_TOP_VALUES) -> set[object]:
+    """The ``keep`` most frequent values (ties by value, so the choice is repeatable)."""
+    counts = values.value_counts(dropna=True)
+    if len(counts) <= keep:
+        return set(counts.index)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    return {value for value, _count in ranked[:keep]}
+
+
 def build_cube(customers: pd.DataFrame) -> pd.DataFrame:
-    """Counts and sums per combination of filter dimensions that occurs in the data."""
+    """Counts and sums per combination of filter dimensions that occurs in the data.
+
+    A country or plan column with more than CUBE_TOP_VALUES values keeps its most frequent
+    ones and groups the rest as OTHER_VALUE: 200,000 plans would make the cube as large as
+    the customers. Totals stay exact (every customer is in some cube row); a filter on a
+    grouped value is answered from the customer rows instead.
+    """
     frame = pd.DataFrame(
         {
             dimension: customers[dimension].astype(object).where(customers[dimension].notna(), None)
@@ -43,6 +66,10 @@ def build_cube(customers: pd.DataFrame) -> pd.DataFrame:
             for dimension in CUBE_DIMENSIONS
         }
     )
+    for dimension in CAPPED_DIMENSIONS:
+        column = frame[dimension]
+        kept = top_values(column)
+        frame[dimension] = column.where(column.isna() | column.isin(kept), OTHER_VALUE)
     frame["discount_target"] = frame["discount_target"].astype(bool)
     frame["control_group"] = frame["control_group"].astype(bool)
     for dimension in ("gender", "segment", "engagement_level", "rfm_segment"):

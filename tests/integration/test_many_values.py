@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from dashboard.analytics.cube import CUBE_TOP_VALUES, OTHER_VALUE
 from dashboard.services.analysis import analyze_dataset
 from dashboard.web.callback_client import request_body
-from db.filters import MAX_FILTER_OPTIONS, option_values
+from db.columns import CUBE_OTHER_VALUE
+from db.filters import MAX_FILTER_OPTIONS, Filters, option_values
 from db.ingest import ingest_file
+from db.queries import active_run, aggregate, filter_options
 
 HEADER = "Customer ID,Name,Gender,Country,Plan,Join Date,Last Login,Watch Time Hours,Visits,Monthly Revenue\n"
 PLANS = 300
@@ -71,3 +74,49 @@ def test_option_values_are_bounded_and_keep_the_selection() -> None:
         "p991",
     ]
     assert option_values(known, None, "nothing like it") == []
+
+
+def expected(engine: Engine, run_id: int, where: str = "") -> tuple[int, float]:
+    """Customers and watch-time sum straight from the customer rows."""
+    query = (
+        "SELECT count(*), coalesce(sum(watch_time_hours), 0) FROM customer_results "
+        f"WHERE run_id = :run {where}"
+    )
+    with engine.connect() as connection:
+        count, hours = connection.execute(text(query), {"run": run_id}).one()
+    return int(count), float(hours)
+
+
+def test_the_cube_groups_rare_plans_and_every_answer_stays_exact(engine, many_plans) -> None:
+    run = active_run(engine, many_plans)
+    with engine.connect() as connection:
+        plans = set(
+            connection.execute(
+                text("SELECT DISTINCT plan FROM filter_cube WHERE run_id = :run"),
+                {"run": run.run_id},
+            ).scalars()
+        )
+    assert len(plans) == CUBE_TOP_VALUES + 1 and OTHER_VALUE in plans
+    assert OTHER_VALUE == CUBE_OTHER_VALUE  # the analytics and the queries name it alike
+    # Every plan is still a filter value, and the grouping token is none of them.
+    options = filter_options(engine, run.run_id)["plan"]
+    assert options == [f"Plan {n:03d}" for n in range(PLANS)]
+    # Totals (cube), a rare plan (customer rows), a kept one (cube) and a mix: all exact.
+    kept = sorted(plans - {OTHER_VALUE})[0]
+    cases = {
+        Filters(): "",
+        Filters(plan=("Plan 123",)): "AND plan = 'Plan 123'",
+        Filters(plan=(kept,)): f"AND plan = '{kept}'",
+        Filters(plan=(kept, "Plan 299"), gender=("Female",)): (
+            f"AND plan IN ('{kept}', 'Plan 299') AND gender = 'Female'"
+        ),
+    }
+    for filters, where in cases.items():
+        totals = aggregate(engine, run.run_id, filters).iloc[0]
+        count, hours = expected(engine, run.run_id, where)
+        assert (int(totals["customers"]), float(totals["watch_time_hours_sum"])) == (
+            count,
+            pytest.approx(hours),
+        ), filters
+    by_plan = aggregate(engine, run.run_id, Filters(), by=["plan"])
+    assert len(by_plan) == PLANS and OTHER_VALUE not in set(by_plan["plan"])
