@@ -13,7 +13,7 @@ from dashboard.web.callback_client import request_body
 from db.columns import CUBE_OTHER_VALUE
 from db.filters import MAX_FILTER_OPTIONS, Filters, option_values
 from db.ingest import ingest_file
-from db.queries import active_run, aggregate, filter_options
+from db.queries import active_run, aggregate, budget_cells, filter_options
 
 HEADER = "Customer ID,Name,Gender,Country,Plan,Join Date,Last Login,Watch Time Hours,Visits,Monthly Revenue\n"
 PLANS = 300
@@ -120,3 +120,28 @@ def test_the_cube_groups_rare_plans_and_every_answer_stays_exact(engine, many_pl
         ), filters
     by_plan = aggregate(engine, run.run_id, Filters(), by=["plan"])
     assert len(by_plan) == PLANS and OTHER_VALUE not in set(by_plan["plan"])
+
+
+def test_budget_cells_group_by_plan_only_when_a_price_is_needed(
+    engine: Engine, many_plans, tmp_path: Path
+) -> None:
+    run = active_run(engine, many_plans)
+    cells = budget_cells(engine, run.run_id, Filters())
+    targets, _hours = expected(engine, run.run_id, "AND discount_target")
+    assert cells["plan"].isna().all() and int(cells["customers"].sum()) == targets
+    # Without a revenue for some customers, the targets are grouped by plan to be priced.
+    lines = [
+        f"D{n},N {n},M,FR,{'Basic' if n % 2 else 'Premium'},2022-01-01,"
+        f"{2023 + (n % 18) // 12}-{1 + (n % 18) % 12:02d}-01,{n % 4},{n % 3},"
+        f"{'' if n % 3 == 0 else 7}\n"
+        for n in range(60)
+    ]
+    path = tmp_path / "norevenue.csv"
+    path.write_text(HEADER + "".join(lines))
+    dataset_id = ingest_file(engine, path).dataset_id
+    analyze_dataset(engine, dataset_id)
+    run = active_run(engine, dataset_id)
+    cells = budget_cells(engine, run.run_id, Filters())
+    targets, _hours = expected(engine, run.run_id, "AND discount_target")
+    assert set(cells["plan"]) <= {"Basic", "Premium"} and not cells["plan"].isna().any()
+    assert int(cells["customers"].sum()) == targets > 0
