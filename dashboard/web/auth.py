@@ -31,7 +31,14 @@ WRONG_SIGN_IN = (
     "Wrong user name or password. After 5 wrong passwords in a row an account is locked "
     "for 15 minutes."
 )
-PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/healthz", "/login", "/_favicon.ico")
+PUBLIC_PREFIXES = (
+    "/assets/",
+    "/_dash-component-suites/",
+    "/healthz",
+    "/login",
+    "/_favicon.ico",
+    "/favicon.ico",
+)
 DASH_API_PREFIX = "/_dash-"
 
 # Component ids whose callbacks change data, and the role they need. Pages add to it at import

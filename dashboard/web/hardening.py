@@ -69,6 +69,12 @@ def install(server: Flask, engine_key: str, script_hashes: Callable[[], list[str
             return flask.jsonify({"error": "cross-site request refused"}), 403
         return None
 
+    @server.route("/favicon.ico")
+    def favicon():
+        # Browsers ask for /favicon.ico on pages without an icon link (the sign-in page): the
+        # app's icon, public like the other assets, instead of a redirect to the sign-in.
+        return flask.redirect("/_favicon.ico", 301)
+
     @server.route("/healthz")
     def healthz():
         engine: Engine = server.extensions[engine_key]

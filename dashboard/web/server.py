@@ -117,7 +117,14 @@ class _Gunicorn(BaseApplication):
         return self._load_app()
 
 
-def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int = 8) -> None:
+THREADS_PER_WORKER = 8
+"""gunicorn threads per worker process: a streamed download waits on its client most of the
+time, so a worker keeps threads for the pages while several downloads stream."""
+
+
+def run_gunicorn(
+    settings: Settings, host: str, port: int, workers: int, threads: int = THREADS_PER_WORKER
+) -> None:
     """Block serving the app with gunicorn until stopped."""
     from dashboard.app import create_app
 

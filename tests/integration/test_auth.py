@@ -86,6 +86,11 @@ def test_anonymous_requests_are_refused(secured) -> None:
     assert client.get("/healthz").status_code == 200
     with client.get("/assets/bootstrap.min.css") as static:
         assert static.status_code == 200
+    # The browser's own favicon request (the sign-in page has no icon link) gets the icon.
+    icon = client.get("/favicon.ico")
+    assert (icon.status_code, icon.headers["Location"]) == (301, "/_favicon.ico")
+    with client.get("/_favicon.ico") as image:
+        assert image.status_code == 200 and image.data[:4] == b"\x00\x00\x01\x00"
 
 
 def test_sign_in_sets_a_hardened_session_and_sign_out_ends_it(secured, engine) -> None:

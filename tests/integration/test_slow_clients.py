@@ -1,6 +1,6 @@
 """Slow clients cannot stall the team's server: nginx in front reads every request whole.
 
-Against a real ``serve`` (gunicorn, one worker of four threads) and a real nginx from the
+Against a real ``serve`` (gunicorn, one worker of THREADS_PER_WORKER threads) and a real nginx from the
 repository's template, on 127.0.0.1. Bounded: at most 30 sockets, each trickling for at
 most 12 s.
 """
@@ -26,6 +26,7 @@ from dashboard.services import accounts
 from dashboard.services.analysis import analyze_dataset
 from dashboard.services.sample_data import write_csv
 from dashboard.web.proxy import nginx_config
+from dashboard.web.server import THREADS_PER_WORKER
 from db.ingest import ingest_file
 from tests.server_process import STRONG_KEY, free_port, kill_group, running_server
 
@@ -160,8 +161,8 @@ def test_slow_clients_stall_gunicorn_alone_but_not_behind_nginx(
             opener = signed_in_opener(front)
             assert timed_callback(front, opener)[0] == 200
 
-            # Without the proxy: four slow requests hold gunicorn's four threads.
-            with slow_posts(direct, 4):
+            # Without the proxy: as many slow requests as a worker has threads hold them all.
+            with slow_posts(direct, THREADS_PER_WORKER):
                 stalled, _ = timed_get(f"{direct}/healthz")
             assert stalled is None, "gunicorn alone answered despite its threads being held"
 
