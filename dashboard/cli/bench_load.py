@@ -35,8 +35,7 @@ import numpy as np
 import requests
 
 from dashboard import ids
-from dashboard.app import create_app
-from dashboard.cli.bench_ui import filter_combinations, prepare_database
+from dashboard.cli.bench_ui import analysed_app, prepare_database
 from dashboard.config import Settings
 from dashboard.web.callback_client import (
     CallbackClient,
@@ -45,7 +44,6 @@ from dashboard.web.callback_client import (
     view_callbacks,
 )
 from db.filters import search_from_view
-from db.queries import active_run
 
 REQUEST_TIMEOUT = 60
 FILTER_BAR = f"{ids.VIEW_STORE}.data"
@@ -294,13 +292,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
 
 def run_load(settings: Settings, plan: LoadPlan, echo: Callable[[str], None] = print) -> dict:
     """Serve ``settings.database_url``, load it as ``plan`` says, and return the figures."""
-    dash.page_registry.clear()
-    app = create_app(settings)
-    engine = app.server.extensions["dashboard_engine"]
-    run = active_run(engine)
-    if run is None:
-        raise SystemExit("bench load: the database has no analysed data set")
-    views = filter_combinations(engine, run.run_id)
+    app, engine, run, views = analysed_app(settings, "bench load")
     bodies = Requests(app)
     engine.dispose()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:

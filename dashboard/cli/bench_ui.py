@@ -21,7 +21,7 @@ from dashboard.app import create_app
 from dashboard.config import Settings
 from dashboard.web.callback_client import CallbackClient, output_parts, view_callbacks
 from db.filters import Filters
-from db.queries import active_run, aggregate, filter_options, first_customer_id
+from db.queries import RunInfo, active_run, aggregate, filter_options, first_customer_id
 from db.session import StatementCounter
 
 REPEATS = 3
@@ -50,18 +50,24 @@ def filter_combinations(engine: Engine, run_id: int) -> list[dict]:
     return [{"dataset_id": None, "filters": combo} for combo in combos]
 
 
+def analysed_app(settings: Settings, command: str) -> tuple[dash.Dash, Engine, RunInfo, list[dict]]:
+    """The app on ``settings``, its engine, the active run and the views a benchmark visits;
+    SystemExit naming ``command`` when nothing is analysed."""
+    dash.page_registry.clear()
+    app = create_app(settings)
+    engine = app.server.extensions["dashboard_engine"]
+    run = active_run(engine)
+    if run is None:
+        raise SystemExit(f"{command}: the database has no analysed data set")
+    return app, engine, run, filter_combinations(engine, run.run_id)
+
+
 def bench_ui(
     settings: Settings, echo: Callable[[str], None] = print
 ) -> dict[str, tuple[float, float]]:
     """Time every view callback on ``settings.database_url``; returns {callback: (p50, p95)}."""
-    dash.page_registry.clear()
-    app = create_app(settings)
+    app, engine, run, views = analysed_app(settings, "bench ui")
     callbacks = CallbackClient(app)
-    engine = app.server.extensions["dashboard_engine"]
-    run = active_run(engine)
-    if run is None:
-        raise SystemExit("bench ui: the database has no analysed data set")
-    views = filter_combinations(engine, run.run_id)
     timings: dict[str, list[float]] = {}
     statements: dict[str, list[int]] = {}
     with StatementCounter(engine) as counter:

@@ -110,13 +110,6 @@ def jobs_ahead(folder: Path, ticket_name: str) -> int:
     return ahead
 
 
-def waiting_jobs(folder: Path) -> int:
-    """How many jobs wait for a slot now (for a status line)."""
-    if not folder.is_dir():
-        return 0
-    return sum(psutil.pid_exists(_pid_of(t.name)) for t in folder.glob("waiting-*"))
-
-
 def _pid_of(ticket_name: str) -> int:
     try:
         return int(ticket_name.rsplit("-", 1)[1])
