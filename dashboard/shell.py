@@ -48,7 +48,7 @@ def layout(title: str, demo_mode: bool) -> html.Div:
     )
     return html.Div(
         [
-            dcc.Location(id=ids.URL, refresh="callback-nav"),
+            dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.VIEW_STORE),
             banner,
             _header(title, _user_area()),
@@ -327,7 +327,11 @@ def show_view(store):
 
 
 def navigation(pathname, search):
-    """Links to every page that keep the current filters."""
+    """Links to every page the user may open, keeping the current filters.
+
+    Drawn on the server when the page changes (roles decide the links); a filter change only
+    rewrites the links' query strings in the browser (``NAV_SEARCH_JS``), with no request.
+    """
     return [
         dbc.NavItem(
             dbc.NavLink(
@@ -341,6 +345,20 @@ def navigation(pathname, search):
         if context.can(page.get("min_role", "viewer"))
     ]
 
+
+# The nav links carry the filters: on a filter change, swap each link's query string.
+NAV_SEARCH_JS = """
+function(search, links) {
+    if (!Array.isArray(links)) { return window.dash_clientside.no_update; }
+    return links.map(function(item) {
+        const link = item.props.children;
+        const path = link.props.href.split("?")[0];
+        const props = Object.assign({}, link.props, {href: path + (search || "")});
+        const child = Object.assign({}, link, {props: props});
+        return Object.assign({}, item, {props: Object.assign({}, item.props, {children: child})});
+    });
+}
+"""
 
 # A narrow screen's menu and filters open on their button and fold again on a page change.
 FOLD_JS = """
@@ -382,8 +400,15 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.FILTER_MESSAGE, "children"),
         Input(ids.VIEW_STORE, "data"),
     )(show_view)
-    app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"), Input(ids.URL, "search"))(
+    app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"), State(ids.URL, "search"))(
         navigation
+    )
+    app.clientside_callback(
+        NAV_SEARCH_JS,
+        Output(ids.NAV, "children", allow_duplicate=True),
+        Input(ids.URL, "search"),
+        State(ids.NAV, "children"),
+        prevent_initial_call=True,
     )
     for toggle, collapse in (
         (ids.NAV_TOGGLE, ids.NAV_COLLAPSE),

@@ -85,3 +85,51 @@ def test_a_phone_sees_numbers_first_and_unfolds_menu_and_filters(
 
 def until_shown(dash_duo, selector: str) -> None:
     until(lambda: dash_duo.find_element(selector).is_displayed(), timeout=5)
+
+
+def test_a_filter_change_keeps_the_page_and_history_replays_every_view(
+    dash_duo, make_app, loaded_engine
+) -> None:
+    """A filter change redraws the numbers, not the page; back, forward and the nav links
+    each show the view their URL names."""
+    dash_duo.start_server(make_app())
+    assert_kpis(dash_duo, expected(loaded_engine))
+    treemap = dash_duo.find_element("#overview-treemap")
+
+    dash_duo.select_dcc_dropdown("#filter-gender", value="Female")
+    assert_kpis(dash_duo, expected(loaded_engine, "gender = 'Female'"))
+    dash_duo.select_dcc_dropdown("#filter-segment", value="Dormant")
+    both = "gender = 'Female' AND segment = 'Dormant'"
+    assert_kpis(dash_duo, expected(loaded_engine, both))
+    assert treemap.is_displayed()  # the same element: the page was not drawn again
+    until(
+        lambda: (
+            dash_duo.find_element("#nav a[href^='/segments']").get_attribute("href")
+            == dash_duo.server_url + "/segments?gender=Female&segment=Dormant"
+        ),
+        timeout=5,
+    )
+
+    dash_duo.driver.back()
+    assert_kpis(dash_duo, expected(loaded_engine, "gender = 'Female'"))
+    assert dash_duo.driver.current_url == dash_duo.server_url + "/?gender=Female"
+    assert dropdown_text(dash_duo, "#filter-segment") == ""
+    dash_duo.driver.back()
+    assert_kpis(dash_duo, expected(loaded_engine))
+    assert dropdown_text(dash_duo, "#filter-gender") == ""
+    dash_duo.driver.forward()
+    assert_kpis(dash_duo, expected(loaded_engine, "gender = 'Female'"))
+    assert dropdown_text(dash_duo, "#filter-gender") == "Female"
+
+    dash_duo.find_element("#nav a[href^='/segments']").click()
+    until(lambda: dash_duo.driver.current_url.endswith("/segments?gender=Female"), timeout=10)
+    dash_duo.driver.back()
+    assert_kpis(dash_duo, expected(loaded_engine, "gender = 'Female'"))
+    assert console_errors(dash_duo) == []
+
+
+def dropdown_text(dash_duo, selector: str) -> str:
+    """The chosen values a dropdown shows (its placeholder "All" when none)."""
+    until(lambda: dash_duo.find_element(selector).text.strip() != "", timeout=5)
+    text = dash_duo.find_element(selector).text.strip()
+    return "" if text == "All" else text
