@@ -173,6 +173,22 @@ def build_parser() -> argparse.ArgumentParser:
         "database is used as it is when given with --rows 0",
     )
 
+    bench_browser = bench_kind.add_parser(
+        "browser",
+        help="serve, open the Overview in headless Chromium: bytes on the wire, seconds drawn",
+    )
+    bench_browser.add_argument(
+        "--rows", type=int, default=0, help="generate and load N customers first (default 0)"
+    )
+    bench_browser.add_argument("--seed", type=int, default=7)
+    bench_browser.add_argument(
+        "--loads", type=int, default=3, help="cold and warm loads each (default 3)"
+    )
+    bench_browser.add_argument(
+        "--database-url", help="database to serve (default: DATABASE_URL, or a new SQLite file)"
+    )
+    bench_browser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
     bench_load = bench_kind.add_parser(
         "load",
         help="serve on 127.0.0.1 and run simulated users for a while (p50/p95/p99, errors)",
@@ -442,6 +458,13 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         )
         database_url = args.database_url or (settings.database_url if args.rows <= 0 else None)
         return bench_load.bench_load_command(settings, plan, args.rows, database_url, args.json)
+    elif args.bench_command == "browser":
+        from dashboard.cli import bench_browser
+
+        database_url = args.database_url or (settings.database_url if args.rows <= 0 else None)
+        return bench_browser.bench_browser_command(
+            settings, args.rows, args.seed, database_url, args.loads, args.json
+        )
     elif args.bench_command == "analyze":
         bench.bench_analyze(
             settings, rows=args.rows, seed=args.seed, database_url=args.database_url, echo=print
