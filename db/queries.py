@@ -15,6 +15,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
@@ -297,8 +298,14 @@ def _conditions(table: Table, run_id: int, filters: Filters) -> list[ColumnEleme
     return conditions
 
 
-def _measures(table: Table) -> list[ColumnElement[Any]]:
-    """The same measures from the cube (sums of sums) or from customer rows."""
+@lru_cache(maxsize=2)
+def _measures(table: Table) -> tuple[ColumnElement[Any], ...]:
+    """The same measures from the cube (sums of sums) or from customer rows (built once per
+    table: expressions are immutable, and building them cost more than the query)."""
+    return tuple(_measure_list(table))
+
+
+def _measure_list(table: Table) -> list[ColumnElement[Any]]:
     if table is CUBE:
         customers = table.c.customers
         return [
@@ -359,24 +366,50 @@ def aggregate(
         query = query.group_by(*group).order_by(*group)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    frame = pd.DataFrame(rows, columns=[*by, *MEASURES])
+    return _measures_frame(rows, by)
+
+
+COUNT_MEASURES = frozenset(
+    ("customers", "visit_frequency_count", "monthly_revenue_count", "targets", "control")
+)
+AVERAGES = (
+    ("avg_watch_time_hours", "watch_time_hours_sum", "customers"),
+    ("avg_days_since_last_login", "days_since_last_login_sum", "customers"),
+    ("avg_visit_frequency", "visit_frequency_sum", "visit_frequency_count"),
+    ("avg_monthly_revenue", "monthly_revenue_sum", "monthly_revenue_count"),
+)
+"""(average, sum, count it divides by): NaN where the count is zero."""
+
+
+def _measures_frame(rows: Sequence[Any], by: Sequence[str]) -> pd.DataFrame:
+    """The frame of ``aggregate`` from its rows, built column by column with numpy (one
+    DataFrame construction: building it first and converting column by column cost more
+    than the query). Groups without customers are dropped."""
+    names = [*by, *MEASURES]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    data: dict[str, Any] = {}
+    for name, values in zip(names, columns, strict=True):
+        if name in by:
+            data[name] = np.array(values, dtype=object)
+        else:
+            data[name] = np.array(values, dtype=np.int64 if name in COUNT_MEASURES else float)
     if by:
-        frame = frame[frame["customers"] > 0].reset_index(drop=True)
-    for column in MEASURES:
-        frame[column] = pd.to_numeric(frame[column])
-    return with_averages(frame)
+        keep = data["customers"] > 0
+        data = {name: values[keep] for name, values in data.items()}
+    for average, total, count in AVERAGES:
+        counts = data[count]
+        data[average] = np.divide(
+            data[total], counts, out=np.full(len(counts), np.nan), where=counts > 0
+        )
+    return pd.DataFrame(data)
 
 
 def with_averages(frame: pd.DataFrame) -> pd.DataFrame:
     """Add per-customer averages to a frame of MEASURES (NaN where the count is zero)."""
     frame = frame.copy()
-    customers = frame["customers"].where(frame["customers"] > 0)
-    frame["avg_watch_time_hours"] = frame["watch_time_hours_sum"] / customers
-    frame["avg_days_since_last_login"] = frame["days_since_last_login_sum"] / customers
-    visits = frame["visit_frequency_count"].where(frame["visit_frequency_count"] > 0)
-    frame["avg_visit_frequency"] = frame["visit_frequency_sum"] / visits
-    revenue = frame["monthly_revenue_count"].where(frame["monthly_revenue_count"] > 0)
-    frame["avg_monthly_revenue"] = frame["monthly_revenue_sum"] / revenue
+    for average, total, count in AVERAGES:
+        counts = frame[count].where(frame[count] > 0)
+        frame[average] = frame[total] / counts
     return frame
 
 

@@ -144,11 +144,19 @@ def bench_ui_command(
     seed: int,
     database_url: str | None,
     echo: Callable[[str], None] = print,
+    interaction_steps: int = 0,
 ) -> None:
-    """Prepare a database with ``rows`` analysed customers (unless rows is 0), then bench it."""
+    """Prepare a database with ``rows`` analysed customers (unless rows is 0), then bench its
+    callbacks one by one, or (``interaction_steps`` > 0) whole filter changes."""
     import tempfile
     from dataclasses import replace
 
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
         url = prepare_database(database_url, rows, seed, Path(tmp), echo)
-        bench_ui(replace(settings, database_url=url, cache_dir=Path(tmp) / "cache"), echo)
+        bench_settings = replace(settings, database_url=url, cache_dir=Path(tmp) / "cache")
+        if interaction_steps:
+            from dashboard.cli.bench_interaction import bench_interaction_command
+
+            bench_interaction_command(bench_settings, interaction_steps, seed, echo)
+        else:
+            bench_ui(bench_settings, echo)

@@ -168,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench_ui.add_argument("--rows", type=int, default=1_000_000)
     bench_ui.add_argument("--seed", type=int, default=7)
     bench_ui.add_argument(
+        "--interaction",
+        action="store_true",
+        help="replay whole filter changes (both rounds of requests) per page instead",
+    )
+    bench_ui.add_argument(
+        "--steps", type=int, default=40, help="filter changes per page with --interaction"
+    )
+    bench_ui.add_argument(
         "--database-url",
         help="database to use (default: a new temporary SQLite file); an existing analysed "
         "database is used as it is when given with --rows 0",
@@ -443,7 +451,14 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     elif args.bench_command == "ui":
         from dashboard.cli import bench_ui
 
-        bench_ui.bench_ui_command(settings, args.rows, args.seed, args.database_url, echo=print)
+        bench_ui.bench_ui_command(
+            settings,
+            args.rows,
+            args.seed,
+            args.database_url,
+            echo=print,
+            interaction_steps=max(1, args.steps) if args.interaction else 0,
+        )
     elif args.bench_command == "load":
         from dashboard.cli import bench_load
 
