@@ -52,3 +52,8 @@ CUBE_OTHER_VALUE = "\x1f(other values)"
 """How filter_cube groups the less frequent values of a large country or plan column
 (``dashboard.analytics.cube.OTHER_VALUE``, the same string; a test holds them equal)."""
 CUBE_CAPPED_DIMENSIONS = ("country", "plan")
+VIEW_CUBE_DIMENSIONS = frozenset(
+    ("gender", "country", "plan", "segment", "rfm_segment", "discount_target", "control_group")
+)
+"""The dimensions of view_cube (``dashboard.analytics.cube.VIEW_DIMENSIONS``; a test holds
+them equal)."""

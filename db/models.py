@@ -335,6 +335,34 @@ class FilterCube(Base):
     monthly_revenue_count: Mapped[int] = mapped_column(Integer)
 
 
+class ViewCube(Base):
+    """The filter cube summed over the filter bar's dimensions and the target/control flags.
+
+    A fifth of the filter cube's rows: the views' most frequent queries (counts and averages
+    by segment under the filters) read it instead (``db.columns.VIEW_CUBE_DIMENSIONS``).
+    """
+
+    __tablename__ = "view_cube"
+    __table_args__ = (Index("ix_view_cube_run", "run_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("analysis_runs.id", ondelete="CASCADE"))
+    gender: Mapped[str] = mapped_column(String(10))
+    country: Mapped[str | None] = mapped_column(String(200))
+    plan: Mapped[str | None] = mapped_column(String(200))
+    segment: Mapped[str] = mapped_column(String(20))
+    rfm_segment: Mapped[str] = mapped_column(String(30))
+    discount_target: Mapped[bool] = mapped_column(Boolean)
+    control_group: Mapped[bool] = mapped_column(Boolean)
+    customers: Mapped[int] = mapped_column(Integer)
+    watch_time_hours_sum: Mapped[float] = mapped_column(Float)
+    days_since_last_login_sum: Mapped[float] = mapped_column(Float)
+    visit_frequency_sum: Mapped[float] = mapped_column(Float)
+    visit_frequency_count: Mapped[int] = mapped_column(Integer)
+    monthly_revenue_sum: Mapped[float] = mapped_column(Float)
+    monthly_revenue_count: Mapped[int] = mapped_column(Integer)
+
+
 class MessagingStrategy(Base):
     """What marketing says to a segment: headline, message, channel and offer (editable)."""
 

@@ -41,6 +41,7 @@ from db.columns import (
     CUSTOMER_COLUMNS,
     EDITABLE_MESSAGING_COLUMNS,
     MESSAGING_COLUMNS,
+    VIEW_CUBE_DIMENSIONS,
     storable_id,
 )
 from db.filters import MULTI_VALUE_FILTERS, NULL_TOKEN, Filters
@@ -56,9 +57,11 @@ from db.models import (
     RejectedRow,
     SamplePoolRow,
     SegmentSummary,
+    ViewCube,
 )
 
 CUBE: Table = FilterCube.__table__  # type: ignore[assignment]
+VIEW_CUBE: Table = ViewCube.__table__  # type: ignore[assignment]
 RESULTS: Table = CustomerResult.__table__  # type: ignore[assignment]
 SAMPLE: Table = SamplePoolRow.__table__  # type: ignore[assignment]
 SAMPLE_COLUMNS = tuple(column.name for column in SAMPLE.columns)
@@ -306,7 +309,7 @@ def _measures(table: Table) -> tuple[ColumnElement[Any], ...]:
 
 
 def _measure_list(table: Table) -> list[ColumnElement[Any]]:
-    if table is CUBE:
+    if table is not RESULTS:  # a cube: sums of sums
         customers = table.c.customers
         return [
             func.coalesce(func.sum(customers), 0).label("customers"),
@@ -359,7 +362,7 @@ def aggregate(
     Columns: ``by``..., the MEASURES, and avg_watch_time_hours, avg_days_since_last_login,
     avg_visit_frequency, avg_monthly_revenue (NaN where nothing to average).
     """
-    table = RESULTS if _needs_customer_rows(engine, run_id, filters, by) else CUBE
+    table = _table_for(engine, run_id, filters, by)
     group = [table.c[name] for name in by]
     query = select(*group, *_measures(table)).where(and_(*_conditions(table, run_id, filters)))
     if group:
@@ -411,6 +414,14 @@ def with_averages(frame: pd.DataFrame) -> pd.DataFrame:
         counts = frame[count].where(frame[count] > 0)
         frame[average] = frame[total] / counts
     return frame
+
+
+def _table_for(engine: Engine, run_id: int, filters: Filters, by: Sequence[str]) -> Table:
+    """The smallest table that answers: the view cube when it has the grouping (it has every
+    filter), else the filter cube, else the customer rows (one customer, a grouped value)."""
+    if _needs_customer_rows(engine, run_id, filters, by):
+        return RESULTS
+    return VIEW_CUBE if set(by) <= VIEW_CUBE_DIMENSIONS else CUBE
 
 
 def _needs_customer_rows(engine: Engine, run_id: int, filters: Filters, by: Sequence[str]) -> bool:

@@ -60,6 +60,7 @@ class RunTables:
     sweep: list[dict[str, Any]]
     agreement: list[dict[str, Any]]
     cube: pd.DataFrame
+    view_cube: pd.DataFrame
 
 
 def latest_dataset_id(engine: Engine) -> int | None:
@@ -120,6 +121,9 @@ def write_run(engine: Engine, dataset_id: int, tables: RunTables) -> int:
         cube = tables.cube.copy()
         cube.insert(0, "run_id", run_id)
         insert_frame(connection, "filter_cube", cube)
+        view_cube = tables.view_cube.copy()
+        view_cube.insert(0, "run_id", run_id)
+        insert_frame(connection, "view_cube", view_cube)
         connection.execute(
             delete(AnalysisRun).where(
                 AnalysisRun.dataset_id == dataset_id, AnalysisRun.id != run_id
@@ -133,7 +137,9 @@ def write_run(engine: Engine, dataset_id: int, tables: RunTables) -> int:
         if connection.dialect.name == "postgresql":
             # Fresh statistics, so the planner reads pages and samples through the indexes
             # instead of sorting a million freshly copied rows.
-            connection.execute(text("ANALYZE customer_results, filter_cube, sample_pool"))
+            connection.execute(
+                text("ANALYZE customer_results, filter_cube, view_cube, sample_pool")
+            )
     return run_id
 
 

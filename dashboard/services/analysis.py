@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.analytics.analysis import AnalysisResult, analyze_customers
-from dashboard.analytics.cube import build_cube
+from dashboard.analytics.cube import build_cube, build_view_cube
 from dashboard.analytics.discounts import (
     DEFAULT_CAMPAIGN_SEED,
     DEFAULT_CONTROL_SHARE,
@@ -158,6 +158,7 @@ def run_tables(
     """The rows and frames one run stores, from the analysis result (no database here)."""
     customers = result.customers
     clusters = result.clusters
+    cube = build_cube(customers)
     run = {
         "parameters": parameters.as_json(),
         "thresholds": result.thresholds,
@@ -205,7 +206,8 @@ def run_tables(
             }
             for row in clusters.contingency.to_dict("records")
         ],
-        cube=build_cube(customers),
+        cube=cube,
+        view_cube=build_view_cube(cube),
     )
 
 
