@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -30,28 +30,46 @@ def insert_frame(connection: Connection, table: str, frame: pd.DataFrame) -> Non
     integer columns must not hold floats (use pandas' nullable Int64 for gaps).
     PostgreSQL gets the rows as CSV through COPY; SQLite through one executemany.
     """
-    if frame.empty:
-        return
-    column_list = ", ".join(frame.columns)
+    insert_pieces(connection, table, list(frame.columns), [frame])
+
+
+def insert_pieces(
+    connection: Connection, table: str, columns: Sequence[str], pieces: Iterable[pd.DataFrame]
+) -> None:
+    """Insert frames with ``columns`` one after another, as :func:`insert_frame` does.
+
+    On PostgreSQL all pieces go through one COPY: psycopg sends a piece from its own thread
+    while the next is turned into CSV, so the client's formatting and the server's loading
+    overlap (one COPY per piece waited for each to finish before formatting the next).
+    """
+    column_list = ", ".join(columns)
     driver = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        buffer = io.StringIO()
-        # CRLF rows make the csv writer quote any field holding \r or \n, as COPY needs.
-        frame.to_csv(buffer, index=False, header=False, lineterminator="\r\n")
-        data = buffer.getvalue()
         with (
             driver.cursor() as cursor,
             cursor.copy(f"COPY {table} ({column_list}) FROM STDIN (FORMAT csv)") as copy,
         ):
-            for start in range(0, len(data), COPY_BUFFER_BYTES):
-                copy.write(data[start : start + COPY_BUFFER_BYTES])
+            for piece in pieces:
+                if piece.empty:
+                    continue
+                buffer = io.StringIO()
+                # CRLF rows make the csv writer quote any field holding \r or \n, as COPY needs.
+                piece[list(columns)].to_csv(
+                    buffer, index=False, header=False, lineterminator="\r\n"
+                )
+                data = buffer.getvalue()
+                for start in range(0, len(data), COPY_BUFFER_BYTES):
+                    copy.write(data[start : start + COPY_BUFFER_BYTES])
         return
-    placeholders = ", ".join("?" for _ in frame.columns)
+    placeholders = ", ".join("?" for _ in columns)
     cursor = driver.cursor()
     try:
-        cursor.executemany(
-            f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", frame_rows(frame)
-        )
+        for piece in pieces:
+            if not piece.empty:
+                cursor.executemany(
+                    f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",
+                    frame_rows(piece[list(columns)]),
+                )
     finally:
         cursor.close()
 

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
-from db.bulk import insert_frame
+from db.bulk import insert_frame, insert_pieces
 from db.columns import CUSTOMER_COLUMNS
 from db.models import (
     AnalysisRun,
@@ -152,8 +152,12 @@ def _write_customer_results(connection: Connection, run_id: int, tables: RunTabl
     frame = tables.customers.copy()
     frame["run_id"] = run_id
     frame = frame[list(RESULT_COLUMNS)]
-    for start in range(0, len(frame), WRITE_BATCH):
-        insert_frame(connection, "customer_results", frame.iloc[start : start + WRITE_BATCH])
+    insert_pieces(
+        connection,
+        "customer_results",
+        list(frame.columns),
+        (frame.iloc[start : start + WRITE_BATCH] for start in range(0, len(frame), WRITE_BATCH)),
+    )
     # Written in sample order, so a sample is one short contiguous read (see SamplePoolRow).
     pool = frame.loc[frame["sample_rank"] < tables.sample_pool, list(SAMPLE_COLUMNS)]
     insert_frame(connection, "sample_pool", pool.sort_values("sample_rank"))
