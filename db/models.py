@@ -302,7 +302,19 @@ class ClusterAgreement(Base):
     customers: Mapped[int] = mapped_column(Integer)
 
 
-class FilterCube(Base):
+class CubeMeasures:
+    """The counts and sums both cubes keep per combination (averages are sums / counts)."""
+
+    customers: Mapped[int] = mapped_column(Integer)
+    watch_time_hours_sum: Mapped[float] = mapped_column(Float)
+    days_since_last_login_sum: Mapped[float] = mapped_column(Float)
+    visit_frequency_sum: Mapped[float] = mapped_column(Float)
+    visit_frequency_count: Mapped[int] = mapped_column(Integer)
+    monthly_revenue_sum: Mapped[float] = mapped_column(Float)
+    monthly_revenue_count: Mapped[int] = mapped_column(Integer)
+
+
+class FilterCube(CubeMeasures, Base):
     """Customer counts and sums per combination of the dashboard's filter dimensions.
 
     Written by the analysis so that KPI cards and charts aggregate a few thousand cube rows
@@ -326,16 +338,9 @@ class FilterCube(Base):
     discount_target: Mapped[bool] = mapped_column(Boolean)
     control_group: Mapped[bool] = mapped_column(Boolean)
     discount_pct: Mapped[float | None] = mapped_column(Float)
-    customers: Mapped[int] = mapped_column(Integer)
-    watch_time_hours_sum: Mapped[float] = mapped_column(Float)
-    days_since_last_login_sum: Mapped[float] = mapped_column(Float)
-    visit_frequency_sum: Mapped[float] = mapped_column(Float)
-    visit_frequency_count: Mapped[int] = mapped_column(Integer)
-    monthly_revenue_sum: Mapped[float] = mapped_column(Float)
-    monthly_revenue_count: Mapped[int] = mapped_column(Integer)
 
 
-class ViewCube(Base):
+class ViewCube(CubeMeasures, Base):
     """The filter cube summed over the filter bar's dimensions and the target/control flags.
 
     A fifth of the filter cube's rows: the views' most frequent queries (counts and averages
@@ -354,13 +359,6 @@ class ViewCube(Base):
     rfm_segment: Mapped[str] = mapped_column(String(30))
     discount_target: Mapped[bool] = mapped_column(Boolean)
     control_group: Mapped[bool] = mapped_column(Boolean)
-    customers: Mapped[int] = mapped_column(Integer)
-    watch_time_hours_sum: Mapped[float] = mapped_column(Float)
-    days_since_last_login_sum: Mapped[float] = mapped_column(Float)
-    visit_frequency_sum: Mapped[float] = mapped_column(Float)
-    visit_frequency_count: Mapped[int] = mapped_column(Integer)
-    monthly_revenue_sum: Mapped[float] = mapped_column(Float)
-    monthly_revenue_count: Mapped[int] = mapped_column(Integer)
 
 
 class MessagingStrategy(Base):
