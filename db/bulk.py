@@ -42,34 +42,47 @@ def insert_pieces(
     while the next is turned into CSV, so the client's formatting and the server's loading
     overlap (one COPY per piece waited for each to finish before formatting the next).
     """
+    # A generator: each piece is cut to ``columns`` (a copy) only when its turn comes.
+    chosen = (piece[list(columns)] for piece in pieces if not piece.empty)
+    if connection.dialect.name == "postgresql":
+        copy_csv(connection, table, columns, (csv_text(piece) for piece in chosen))
+    else:
+        insert_rows(connection, table, columns, (frame_rows(piece) for piece in chosen))
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A frame's rows as the CSV text COPY reads (no header)."""
+    buffer = io.StringIO()
+    # CRLF rows make the csv writer quote any field holding \r or \n, as COPY needs.
+    frame.to_csv(buffer, index=False, header=False, lineterminator="\r\n")
+    return buffer.getvalue()
+
+
+def copy_csv(
+    connection: Connection, table: str, columns: Sequence[str], texts: Iterable[str]
+) -> None:
+    """PostgreSQL: one COPY of ``texts`` (CSV of ``columns``, made as they are consumed)."""
     column_list = ", ".join(columns)
     driver = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({column_list}) FROM STDIN (FORMAT csv)") as copy,
-        ):
-            for piece in pieces:
-                if piece.empty:
-                    continue
-                buffer = io.StringIO()
-                # CRLF rows make the csv writer quote any field holding \r or \n, as COPY needs.
-                piece[list(columns)].to_csv(
-                    buffer, index=False, header=False, lineterminator="\r\n"
-                )
-                data = buffer.getvalue()
-                for start in range(0, len(data), COPY_BUFFER_BYTES):
-                    copy.write(data[start : start + COPY_BUFFER_BYTES])
-        return
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({column_list}) FROM STDIN (FORMAT csv)") as copy,
+    ):
+        for data in texts:
+            for start in range(0, len(data), COPY_BUFFER_BYTES):
+                copy.write(data[start : start + COPY_BUFFER_BYTES])
+
+
+def insert_rows(
+    connection: Connection, table: str, columns: Sequence[str], batches: Iterable[list[tuple]]
+) -> None:
+    """SQLite: one executemany per batch of tuples in ``columns`` order."""
+    column_list = ", ".join(columns)
     placeholders = ", ".join("?" for _ in columns)
-    cursor = driver.cursor()
+    cursor = connection.connection.driver_connection.cursor()
     try:
-        for piece in pieces:
-            if not piece.empty:
-                cursor.executemany(
-                    f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",
-                    frame_rows(piece[list(columns)]),
-                )
+        for rows in batches:
+            cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})", rows)
     finally:
         cursor.close()
 

@@ -9,14 +9,13 @@ that (reading, validating, resolving duplicates, the date-order pass) is the rat
 
 from __future__ import annotations
 
-import io
 import json
 import time
 
 import pandas as pd
 from sqlalchemy import Column, Engine, Index, MetaData, Table, UniqueConstraint, select
 
-from db.bulk import COPY_BUFFER_BYTES, frame_rows
+from db.bulk import copy_csv, csv_text, frame_rows, insert_rows
 from db.models import Customer
 
 FLOOR_TABLE = "bench_floor_customers"
@@ -63,35 +62,18 @@ def floor_seconds(engine: Engine, dataset_id: int) -> tuple[int, float]:
     table = _floor_table(metadata)
     table.drop(engine, checkfirst=True)
     table.create(engine)
-    column_list = ", ".join(frame.columns)
+    columns = list(frame.columns)
     try:
         if engine.dialect.name == "postgresql":
-            buffer = io.StringIO()
-            frame.to_csv(buffer, index=False, header=False, lineterminator="\r\n")
-            data = buffer.getvalue()  # prepared before the clock starts
+            prepared = csv_text(frame)  # before the clock starts
             with engine.begin() as connection:
                 started = time.perf_counter()
-                driver = connection.connection.driver_connection
-                with (
-                    driver.cursor() as cursor,
-                    cursor.copy(
-                        f"COPY {FLOOR_TABLE} ({column_list}) FROM STDIN (FORMAT csv)"
-                    ) as copy,
-                ):
-                    for start in range(0, len(data), COPY_BUFFER_BYTES):
-                        copy.write(data[start : start + COPY_BUFFER_BYTES])
+                copy_csv(connection, FLOOR_TABLE, columns, [prepared])
         else:
             rows = frame_rows(frame)
-            placeholders = ", ".join("?" for _ in frame.columns)
             with engine.begin() as connection:
                 started = time.perf_counter()
-                cursor = connection.connection.driver_connection.cursor()
-                try:
-                    cursor.executemany(
-                        f"INSERT INTO {FLOOR_TABLE} ({column_list}) VALUES ({placeholders})", rows
-                    )
-                finally:
-                    cursor.close()
+                insert_rows(connection, FLOOR_TABLE, columns, [rows])
         seconds = time.perf_counter() - started  # the commit included
     finally:
         table.drop(engine, checkfirst=True)

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import numpy as np
@@ -301,7 +301,7 @@ def _conditions(table: Table, run_id: int, filters: Filters) -> list[ColumnEleme
     return conditions
 
 
-@lru_cache(maxsize=2)
+@cache  # one entry per table: customer rows and the two cubes
 def _measures(table: Table) -> tuple[ColumnElement[Any], ...]:
     """The same measures from the cube (sums of sums) or from customer rows (built once per
     table: expressions are immutable, and building them cost more than the query)."""
