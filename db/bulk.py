@@ -6,6 +6,8 @@ import io
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as arrow_csv
 from sqlalchemy import Connection
 
 COPY_BUFFER_BYTES = 8 << 20
@@ -58,8 +60,23 @@ def csv_text(frame: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
+def numeric_csv(frame: pd.DataFrame) -> bytes:
+    """A frame of numbers and booleans as COPY's CSV (no header, NaN as NULL), by Arrow.
+
+    About twenty times faster than :func:`csv_text` for the analysis results; floats are
+    written in their shortest form that reads back to the same double.
+    """
+    buffer = io.BytesIO()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    arrow_csv.write_csv(table, buffer, arrow_csv.WriteOptions(include_header=False))
+    return buffer.getvalue()
+
+
 def copy_csv(
-    connection: Connection, table: str, columns: Sequence[str], texts: Iterable[str]
+    connection: Connection,
+    table: str,
+    columns: Sequence[str],
+    texts: Iterable[str] | Iterable[bytes],
 ) -> None:
     """PostgreSQL: one COPY of ``texts`` (CSV of ``columns``, made as they are consumed)."""
     column_list = ", ".join(columns)

@@ -52,8 +52,30 @@ CUBE_OTHER_VALUE = "\x1f(other values)"
 """How filter_cube groups the less frequent values of a large country or plan column
 (``dashboard.analytics.cube.OTHER_VALUE``, the same string; a test holds them equal)."""
 CUBE_CAPPED_DIMENSIONS = ("country", "plan")
-VIEW_CUBE_DIMENSIONS = frozenset(
-    ("gender", "country", "plan", "segment", "rfm_segment", "discount_target", "control_group")
+CUBE_DIMENSIONS = (
+    "gender",
+    "country",
+    "plan",
+    "segment",
+    "engagement_level",
+    "rfm_segment",
+    "r_score",
+    "fm_score",
+    "cluster",
+    "discount_target",
+    "control_group",
+    "discount_pct",
+)
+"""The dimensions of filter_cube (``dashboard.analytics.cube.CUBE_DIMENSIONS``)."""
+VIEW_DIMENSIONS = (
+    "gender",
+    "country",
+    "plan",
+    "segment",
+    "rfm_segment",
+    "discount_target",
+    "control_group",
 )
 """The dimensions of view_cube (``dashboard.analytics.cube.VIEW_DIMENSIONS``; a test holds
-them equal)."""
+both pairs equal)."""
+VIEW_CUBE_DIMENSIONS = frozenset(VIEW_DIMENSIONS)

@@ -59,6 +59,7 @@ from db.models import (
     SegmentSummary,
     ViewCube,
 )
+from db.partitions import drop_dataset_run_tables
 
 CUBE: Table = FilterCube.__table__  # type: ignore[assignment]
 VIEW_CUBE: Table = ViewCube.__table__  # type: ignore[assignment]
@@ -185,6 +186,8 @@ def count_datasets(engine: Engine) -> int:
 def delete_datasets_from_file(engine: Engine, source_file: str) -> None:
     """Remove every data set loaded from a file of that name (benchmarks reuse their file)."""
     with engine.begin() as connection:
+        ids = connection.execute(select(Dataset.id).where(Dataset.source_file == source_file))
+        drop_dataset_run_tables(connection, ids.scalars().all())
         connection.execute(delete(Dataset).where(Dataset.source_file == source_file))
 
 
@@ -724,6 +727,7 @@ def delete_dataset(engine: Engine, dataset_id: int) -> bool:
     from sqlalchemy import delete
 
     with engine.begin() as connection:
+        drop_dataset_run_tables(connection, [dataset_id])
         deleted = connection.execute(delete(Dataset).where(Dataset.id == dataset_id)).rowcount
     return deleted == 1
 

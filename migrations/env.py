@@ -7,6 +7,7 @@ from sqlalchemy.pool import NullPool
 
 from dashboard.config import load_settings
 from db.models import Base
+from db.partitions import PARTITION_NAME
 from db.session import make_engine
 
 config = context.config
@@ -34,12 +35,18 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _include_name(name: str | None, type_: str, _parents: dict) -> bool:
+    """Leave the run partitions of customer_results out of the model comparison."""
+    return not (type_ == "table" and PARTITION_NAME.fullmatch(name or ""))
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -6,6 +6,8 @@ million customers; averages are sums divided by counts, so they stay exact under
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 CUBE_DIMENSIONS = (
@@ -54,10 +56,15 @@ CAPPED_DIMENSIONS = ("country", "plan")
 
 def top_values(values: pd.Series, keep: int = CUBE_TOP_VALUES) -> set[object]:
     """The ``keep`` most frequent values (ties by value, so the choice is repeatable)."""
-    counts = values.value_counts(dropna=True)
-    if len(counts) <= keep:
-        return set(counts.index)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    return top_counted_values(values.value_counts(dropna=True).to_dict(), keep)
+
+
+def top_counted_values(counts: Mapping[object, int], keep: int = CUBE_TOP_VALUES) -> set[object]:
+    """:func:`top_values` from counts per value (a missing value, None, is never kept)."""
+    present = {value: count for value, count in counts.items() if value is not None}
+    if len(present) <= keep:
+        return set(present)
+    ranked = sorted(present.items(), key=lambda item: (-item[1], str(item[0])))
     return {value for value, _count in ranked[:keep]}
 
 

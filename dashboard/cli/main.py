@@ -161,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_analyze.add_argument(
         "--database-url", help="database to write to (default: a new temporary SQLite file)"
     )
+    bench_analyze.add_argument(
+        "--dataset",
+        type=int,
+        help="analyse this data set of --database-url (or the configured database) as it is, "
+        "without generating or ingesting",
+    )
 
     bench_ui = bench_kind.add_parser(
         "ui", help="load N rows, then time every page callback over HTTP (p50/p95)"
@@ -480,6 +486,8 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         return bench_browser.bench_browser_command(
             settings, args.rows, args.seed, database_url, args.loads, args.json
         )
+    elif args.bench_command == "analyze" and args.dataset is not None:
+        bench.bench_analyze_dataset(args.database_url or settings.database_url, args.dataset)
     elif args.bench_command == "analyze":
         bench.bench_analyze(
             settings, rows=args.rows, seed=args.seed, database_url=args.database_url, echo=print

@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.analytics.analysis import AnalysisResult, analyze_customers
-from dashboard.analytics.cube import build_cube, build_view_cube
+from dashboard.analytics.cube import CAPPED_DIMENSIONS, top_counted_values
 from dashboard.analytics.discounts import (
     DEFAULT_CAMPAIGN_SEED,
     DEFAULT_CONTROL_SHARE,
@@ -136,8 +136,17 @@ def analyze_dataset(
     seconds.update({f"compute.{step}": value for step, value in result.step_seconds.items()})
 
     started = time.perf_counter()
-    run_id = results.write_run(engine, dataset_id, run_tables(parameters, result, started_at))
+    cube_values = {
+        dimension: _kept_values(results.dimension_counts(engine, dataset_id, dimension))
+        for dimension in CAPPED_DIMENSIONS
+    }
+    tables = run_tables(parameters, result, started_at, cube_values)
+    seconds["prepare"] = time.perf_counter() - started
+    started = time.perf_counter()
+    steps: dict[str, float] = {}
+    run_id = results.write_run(engine, dataset_id, tables, steps)
     seconds["write"] = time.perf_counter() - started
+    seconds.update({f"write.{step}": value for step, value in steps.items()})
     clusters = result.clusters
     return RunSummary(
         run_id=run_id,
@@ -152,13 +161,22 @@ def analyze_dataset(
     )
 
 
+def _kept_values(counts: dict[object, int]) -> list[str] | None:
+    """The values of a capped cube dimension the cube keeps apart (None: every value)."""
+    kept = top_counted_values(counts)
+    present = [value for value in counts if value is not None]
+    return None if len(kept) == len(present) else sorted(str(value) for value in kept)
+
+
 def run_tables(
-    parameters: AnalysisParameters, result: AnalysisResult, started_at: datetime
+    parameters: AnalysisParameters,
+    result: AnalysisResult,
+    started_at: datetime,
+    cube_values: dict[str, list[str] | None],
 ) -> results.RunTables:
     """The rows and frames one run stores, from the analysis result (no database here)."""
     customers = result.customers
     clusters = result.clusters
-    cube = build_cube(customers)
     run = {
         "parameters": parameters.as_json(),
         "thresholds": result.thresholds,
@@ -174,7 +192,9 @@ def run_tables(
     }
     return results.RunTables(
         run=run,
-        customers=_customer_rows(customers, parameters.random_state),
+        customers=_computed_columns(customers, parameters.random_state),
+        labels={name: list(customers[name].cat.categories) for name in results.LABELLED_COLUMNS},
+        cluster_names=[str(name) for name in customers["cluster_name"].cat.categories],
         sample_pool=parameters.sample_pool,
         summaries=_summary_rows("rule", result.segment_summary)
         + _summary_rows("rfm", result.rfm_summary),
@@ -206,20 +226,24 @@ def run_tables(
             }
             for row in clusters.contingency.to_dict("records")
         ],
-        cube=cube,
-        view_cube=build_view_cube(cube),
+        cube_values=cube_values,
     )
 
 
-def _customer_rows(customers: pd.DataFrame, random_state: int) -> pd.DataFrame:
-    """customer_results' columns, with a seeded random ``sample_rank`` for the dot charts."""
-    frame = customers.copy()
-    frame["sample_rank"] = np.random.default_rng(random_state).permutation(len(frame))
-    frame["last_login"] = frame["last_login"].dt.strftime("%Y-%m-%d")
-    frame["cluster_name"] = frame["cluster_name"].astype(str)
-    frame["discount_target"] = frame["discount_target"].astype(bool)
-    frame["control_group"] = frame["control_group"].astype(bool)
-    return frame[[column for column in results.RESULT_COLUMNS if column != "run_id"]]
+def _computed_columns(customers: pd.DataFrame, random_state: int) -> pd.DataFrame:
+    """What the run adds per customer, as the database takes it: the customers row id, the
+    text results as category codes, and a seeded random ``sample_rank`` for the dot charts."""
+    frame = pd.DataFrame({"row_id": customers["row_id"].to_numpy()})
+    for name in results.COMPUTED_COLUMNS:
+        if name == "sample_rank":
+            frame[name] = np.random.default_rng(random_state).permutation(len(customers))
+        elif name in results.LABELLED_COLUMNS:
+            frame[name] = customers[name].cat.codes.to_numpy()
+        elif name in ("discount_target", "control_group"):
+            frame[name] = customers[name].to_numpy(dtype=bool)
+        else:
+            frame[name] = customers[name].to_numpy()
+    return frame
 
 
 def _summary_rows(kind: str, summary: pd.DataFrame) -> list[dict[str, object]]:

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from dashboard.analytics.cube import CUBE_TOP_VALUES, OTHER_VALUE, VIEW_DIMENSIONS
+from dashboard.analytics.cube import CUBE_DIMENSIONS, CUBE_TOP_VALUES, OTHER_VALUE, VIEW_DIMENSIONS
 from dashboard.services.analysis import analyze_dataset
 from dashboard.web.callback_client import request_body
+from db import columns
 from db.columns import CUBE_OTHER_VALUE, VIEW_CUBE_DIMENSIONS
 from db.filters import MAX_FILTER_OPTIONS, Filters, option_values
 from db.ingest import ingest_file
@@ -99,6 +100,7 @@ def test_the_cube_groups_rare_plans_and_every_answer_stays_exact(engine, many_pl
     assert len(plans) == CUBE_TOP_VALUES + 1 and OTHER_VALUE in plans
     assert OTHER_VALUE == CUBE_OTHER_VALUE  # the analytics and the queries name it alike
     assert set(VIEW_DIMENSIONS) == VIEW_CUBE_DIMENSIONS
+    assert (columns.CUBE_DIMENSIONS, columns.VIEW_DIMENSIONS) == (CUBE_DIMENSIONS, VIEW_DIMENSIONS)
     # Every plan is still a filter value, and the grouping token is none of them.
     options = filter_options(engine, run.run_id)["plan"]
     assert options == [f"Plan {n:03d}" for n in range(PLANS)]
