@@ -22,6 +22,7 @@ from dashboard.services.analysis import analyze_dataset
 from db.columns import CUSTOMER_COLUMNS
 from db.ingest import ingest_file
 from db.queries import delete_dataset
+from db.results import PACKED_COLUMNS, packed_codes
 
 WIDE = (
     "customer_id, name, gender, age, country, plan, last_login, watch_time_hours, "
@@ -152,3 +153,14 @@ def test_each_run_is_a_partition_of_its_own_and_goes_with_its_run(
     assert counts == [(second.run_id, 4_000)]
     assert delete_dataset(engine, dataset_id)
     assert f"customer_results_p{second.run_id}" not in attached_partitions(engine)
+
+
+def test_codes_outside_four_bits_are_refused_before_anything_is_shipped() -> None:
+    codes = pd.DataFrame({name: [0, 1] for name in PACKED_COLUMNS})
+    assert packed_codes(codes).tolist() == [
+        sum(1 << (4 * i) for i in range(len(PACKED_COLUMNS))),
+        sum(2 << (4 * i) for i in range(len(PACKED_COLUMNS))),
+    ]
+    codes.loc[1, "cluster"] = 15  # k is at most 8 today; a 16th cluster would not fit
+    with pytest.raises(ValueError, match="cluster has a code outside"):
+        packed_codes(codes)
