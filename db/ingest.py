@@ -16,20 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Integer,
-    cast,
-    delete,
-    func,
-    insert,
-    literal,
-    literal_column,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import Connection, Engine, delete, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from db import csv_source, fields, file_kinds, spreadsheet, values
@@ -446,30 +433,6 @@ def _iso_dates(column: pd.Series) -> pd.Series:
     return parsed.dt.strftime("%Y-%m-%d").where(parsed.notna(), None)
 
 
-EPOCH = date(1970, 1, 1)
-LOGIN_BATCH = 500_000
-
-
-def _login_days(connection: Connection, dataset_id: int) -> np.ndarray:
-    """The staged logins as whole days since 1970-01-01, streamed into one int64 array
-    (ten million date objects at once took half a gigabyte)."""
-    login = IngestStaging.last_login
-    if connection.dialect.name == "postgresql":
-        days = login - literal_column("DATE '1970-01-01'")
-    else:
-        days = cast(func.julianday(login) - 2440587.5, Integer)
-    result = connection.execute(
-        select(days)
-        .where(IngestStaging.dataset_id == dataset_id, login.is_not(None))
-        .execution_options(stream_results=True)
-    )
-    pieces = [
-        np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-        for rows in result.partitions(LOGIN_BATCH)
-    ]
-    return np.concatenate(pieces) if pieces else np.empty(0, dtype=np.int64)
-
-
 def _reject_stray_logins(connection: Connection, dataset_id: int) -> int:
     """Reject the rows whose last login lies far beyond the file's other logins.
 
@@ -478,13 +441,16 @@ def _reject_stray_logins(connection: Connection, dataset_id: int) -> int:
     STRAY_MARGIN_DAYS after the STRAY_QUANTILE of them (the lower value). Returns how many
     rows were rejected.
     """
-    days = _login_days(connection, dataset_id)
+    logins = connection.execute(
+        select(IngestStaging.last_login).where(IngestStaging.dataset_id == dataset_id)
+    ).scalars()
+    days = np.array([d.toordinal() for d in logins if d is not None], dtype=np.int64)
     if len(days) < STRAY_MIN_ROWS:
         return 0
     cutoff = int(np.quantile(days, STRAY_QUANTILE, method="lower")) + STRAY_MARGIN_DAYS
     if int(days.max()) <= cutoff:
         return 0
-    limit = EPOCH + timedelta(days=cutoff)
+    limit = date.fromordinal(cutoff)
     stray = (IngestStaging.dataset_id == dataset_id) & (IngestStaging.last_login > limit)
     count = select(func.count()).select_from(IngestStaging).where(stray)
     moved = int(connection.execute(count).scalar_one())
