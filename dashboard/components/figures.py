@@ -59,6 +59,20 @@ def _house_template() -> go.layout.Template:
 # time (about 30 ms per chart).
 pio.templates["dashboard"] = _house_template()
 pio.templates.default = "dashboard"
+HOUSE_TEMPLATE: dict = pio.templates["dashboard"].to_plotly_json()
+"""The house template as plain JSON, for figures built as dicts (read-only: every such figure
+shares it, and Dash only serialises it)."""
+
+
+def figure_dict(data: list[dict], layout: dict) -> dict:
+    """A figure as the plain dict Dash sends, with the house template.
+
+    For the charts redrawn on every filter change: a ``go.Figure`` validates and copies each
+    property (3 ms per chart) and its serialisation walks every object again (0.6 ms); the
+    dict is serialised as it is (0.04 ms).
+    """
+    return {"data": data, "layout": {"template": HOUSE_TEMPLATE, **layout}}
+
 
 # Plotly's "Blues" without its near-white end, so the least-visited tile still stands
 # out from the white page.
@@ -93,7 +107,7 @@ TREEMAP_COLOUR_NOTES = {
 }
 
 
-def segment_treemap(frame, kind: str) -> go.Figure:
+def segment_treemap(frame, kind: str) -> dict:
     """One tile per segment: size = average watch time, fill = average visit frequency.
 
     ``frame`` has segment, customers, avg_watch_time_hours, avg_visit_frequency and
@@ -105,9 +119,18 @@ def segment_treemap(frame, kind: str) -> go.Figure:
     frame = _ordered(frame, kind)
     visits = frame["avg_visit_frequency"]
     has_visits = bool(visits.notna().any())
-    customdata = frame[
-        ["customers", "avg_watch_time_hours", "avg_visit_frequency", "avg_days_since_last_login"]
-    ].to_numpy()
+    customdata = (
+        frame[
+            [
+                "customers",
+                "avg_watch_time_hours",
+                "avg_visit_frequency",
+                "avg_days_since_last_login",
+            ]
+        ]
+        .to_numpy()
+        .tolist()
+    )
     segment_colours = [ALL_SEGMENT_COLORS[s] for s in frame["segment"]]
     # No padding around the implicit root: otherwise it shows as a dark frame.
     marker: dict = {"pad": {"t": 0, "l": 0, "r": 0, "b": 0}}
@@ -142,11 +165,10 @@ def segment_treemap(frame, kind: str) -> go.Figure:
         "tiling": {"pad": 3},
     }
     title = {"text": TREEMAP_COLOUR_NOTES[has_visits], "font": {"size": 13}, "x": 0.01}
-    # One construction: Plotly validates once (each update_layout copies and validates again).
-    return go.Figure(data=[treemap], layout={"title": title, "height": 420})
+    return figure_dict([treemap], {"title": title, "height": 420})
 
 
-def segment_distribution(frame, kind: str) -> go.Figure:
+def segment_distribution(frame, kind: str) -> dict:
     """Customers per segment as horizontal bars labelled with count and share."""
     frame = _ordered(frame, kind)
     total = frame["customers"].sum()
@@ -168,4 +190,4 @@ def segment_distribution(frame, kind: str) -> go.Figure:
         "xaxis": {"title": {"text": "Customers"}, "tickformat": ","},
         "height": 420,
     }
-    return go.Figure(data=[bars], layout=layout)
+    return figure_dict([bars], layout)
