@@ -149,14 +149,15 @@ def iter_chunks(path: Path, encoding: str, delimiter: str, chunk_rows: int) -> I
         for record in reader:
             start = previous_end + 1
             previous_end = reader.line_num
-            if not record or not "".join(record).strip():
+            text = "".join(record)
+            if not text or text.isspace():
                 continue
             if not header_seen:
                 header_seen = True
                 continue
             lines.append(start)
             records.append(record)
-            chars += sum(map(len, record))
+            chars += len(text)
             if len(records) >= chunk_rows or chars >= CHUNK_CHARS:
                 yield Chunk(lines, records)
                 lines, records, chars = [], [], 0

@@ -40,7 +40,7 @@ from sqlalchemy import (
     update,
 )
 
-from db.bulk import copy_csv, frame_rows, insert_rows, numeric_csv
+from db.bulk import copy_csv, frame_csv, frame_rows, insert_rows
 from db.columns import CUBE_DIMENSIONS, CUBE_OTHER_VALUE, CUSTOMER_COLUMNS, VIEW_DIMENSIONS
 from db.models import (
     AnalysisRun,
@@ -419,7 +419,7 @@ def _write_customer_results(
         frame.iloc[start : start + WRITE_BATCH] for start in range(0, len(frame), WRITE_BATCH)
     )
     if postgres:
-        copy_csv(connection, SHIPMENT, columns, (numeric_csv(piece) for piece in pieces))
+        copy_csv(connection, SHIPMENT, columns, (frame_csv(piece) for piece in pieces))
     else:
         insert_rows(connection, SHIPMENT, columns, (frame_rows(piece) for piece in pieces))
     del frame

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -69,11 +70,16 @@ class ChunkPlan:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    good: pd.DataFrame  # OUTPUT_COLUMNS minus raw_line is filled for every row
+    good: pd.DataFrame  # OUTPUT_COLUMNS minus raw_line, filled for every good row
     rejected: pd.DataFrame  # line_number, raw_line, reason, kinds (list of reason kinds)
     currencies: Counter[str] = dataclass_field(
         default_factory=Counter
     )  # revenue cells per currency
+    # Where each good row sits in the chunk's records (its raw line is written only when
+    # ingestion needs it: a good row rejected later as a duplicate or a stray login).
+    good_positions: np.ndarray = dataclass_field(
+        default_factory=lambda: np.empty(0, dtype=np.int64)
+    )
 
 
 class _Reasons:
@@ -107,12 +113,11 @@ def _quote(value: object) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
-def _has_nul(frame: pd.DataFrame) -> pd.Series:
-    """Per row: does any field hold a NUL character?"""
-    found = pd.Series(False, index=frame.index)
-    for column in frame.columns:
-        found |= frame[column].str.contains("\x00", regex=False, na=False)
-    return found
+def _has_nul(records: list[list[str]], index: pd.Index) -> pd.Series:
+    """Per row: does any field hold a NUL character? (One scan when none does, as usual.)"""
+    if "\x00" not in "".join(map("".join, records)):
+        return pd.Series(False, index=index)
+    return pd.Series(["\x00" in "".join(record) for record in records], index=index)
 
 
 def _column(frame: pd.DataFrame, mapping: HeaderMapping, field: str) -> pd.Series | None:
@@ -125,16 +130,24 @@ def build_frame(records: list[list[str]], width: int) -> tuple[pd.DataFrame, pd.
 
     Extra trailing empty fields (a trailing delimiter) are dropped; a row that still has
     the wrong number of fields is blanked in the frame and keeps its count for rejection.
+    The usual chunk (every row ``width`` wide, no field too long) is checked in one pass.
     """
-    fitted: list[list[str]] = []
-    counts: list[int] = []
-    longest: list[int] = []
-    for record in records:
-        if len(record) > width and not "".join(record[width:]).strip():
-            record = record[:width]
-        counts.append(len(record))
-        longest.append(max(map(len, record), default=0))
-        fitted.append(record if len(record) == width else [""] * width)
+    counts = [len(record) for record in records]
+    if all(count == width for count in counts):
+        fitted = records
+        longest_field = max(map(len, chain.from_iterable(records)), default=0)
+        if longest_field <= values.MAX_FIELD_LENGTH:
+            longest = [0] * len(records)
+        else:
+            longest = [max(map(len, record), default=0) for record in records]
+    else:
+        fitted, counts, longest = [], [], []
+        for record in records:
+            if len(record) > width and not "".join(record[width:]).strip():
+                record = record[:width]
+            counts.append(len(record))
+            longest.append(max(map(len, record), default=0))
+            fitted.append(record if len(record) == width else [""] * width)
     frame = pd.DataFrame(fitted, columns=range(width), dtype=object)
     return (
         frame,
@@ -156,7 +169,7 @@ def validate_chunk(lines: list[int], records: list[list[str]], plan: ChunkPlan) 
     too_long = longest > values.MAX_FIELD_LENGTH
     reasons.add(too_long & ~wrong_width, f"field longer than {values.MAX_FIELD_LENGTH} characters")
     # PostgreSQL cannot store a NUL character in text; SQLite could, so both refuse the row.
-    nul = _has_nul(frame)
+    nul = _has_nul(records, frame.index)
     reasons.add(nul & ~wrong_width, "NUL character in a field")
     checked = ~(wrong_width | too_long | nul)
 
@@ -202,26 +215,30 @@ def validate_chunk(lines: list[int], records: list[list[str]], plan: ChunkPlan) 
     _dates(frame, mapping, plan, out, reasons, checked)
     out["extra"] = _extras(frame, mapping)
 
-    rejected_mask = reasons.rejected
+    rejected_mask = reasons.rejected.to_numpy()
     good = out[~rejected_mask].copy()
     good.insert(0, "source_line", line_numbers[~rejected_mask])
-    raw_lines = pd.Series(
-        [format_record(record, plan.delimiter) for record in records],
-        index=frame.index,
-        dtype=object,
-    )
-    if nul.any():  # shown as \x00 in the rejected line, which PostgreSQL can then keep
-        raw_lines[nul] = raw_lines[nul].str.replace("\x00", "\\x00", regex=False)
-    good.insert(1, "raw_line", raw_lines[~rejected_mask])
+    rejected_at = np.flatnonzero(rejected_mask)
     rejected = pd.DataFrame(
         {
-            "line_number": line_numbers[rejected_mask].to_numpy(),
-            "raw_line": raw_lines[rejected_mask].to_numpy(),
-            "reason": reasons.text[rejected_mask].to_numpy(),
-            "kinds": [reasons.kinds[i] for i in np.flatnonzero(rejected_mask.to_numpy())],
+            "line_number": line_numbers.to_numpy()[rejected_at],
+            "raw_line": raw_lines(records, rejected_at, plan.delimiter),
+            "reason": reasons.text.to_numpy()[rejected_at],
+            "kinds": [reasons.kinds[i] for i in rejected_at],
         }
     )
-    return ChunkResult(good=good.reset_index(drop=True), rejected=rejected, currencies=currencies)
+    return ChunkResult(
+        good=good.reset_index(drop=True),
+        rejected=rejected,
+        currencies=currencies,
+        good_positions=np.flatnonzero(~rejected_mask),
+    )
+
+
+def raw_lines(records: list[list[str]], positions: np.ndarray, delimiter: str) -> list[str]:
+    """The records at ``positions`` written back as the lines they were, for the rejected
+    rows table. A NUL shows as ``\\x00``, which PostgreSQL can keep."""
+    return [format_record(records[i], delimiter).replace("\x00", "\\x00") for i in positions]
 
 
 def _numbers(
