@@ -469,3 +469,72 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+class Series(Base):
+    """One customer base exported again and again: its data sets are its snapshots."""
+
+    __tablename__ = "series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SeriesMember(Base):
+    """A data set's place in its series; the as-of is copied here so that two snapshots of
+    one series cannot share a date (the unique constraint says so)."""
+
+    __tablename__ = "series_members"
+    __table_args__ = (UniqueConstraint("series_id", "as_of_date"),)
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    series_id: Mapped[int] = mapped_column(ForeignKey("series.id", ondelete="CASCADE"))
+    as_of_date: Mapped[date] = mapped_column(Date)
+
+
+class ChurnLabel(Base):
+    """What became of a snapshot's customer by the series' next snapshot.
+
+    Retained: present in the next snapshot and not cancelled there (its status column, read
+    as campaign measurement reads renewal); churned otherwise. Depends on the two data sets
+    only, not on any analysis.
+    """
+
+    __tablename__ = "churn_labels"
+    __table_args__ = (Index("ix_churn_labels_next_dataset", "next_dataset_id"),)
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    customer_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    churned: Mapped[bool] = mapped_column(Boolean)
+
+
+class SegmentTransition(Base):
+    """Customers per (previous segments, current segments, filter values) between two runs.
+
+    ``previous_*`` is ``new`` for a customer only in the current snapshot, ``current_*`` is
+    ``gone`` for one only in the previous. Gender, country and plan are the current values
+    (the previous ones for the gone), so the filter bar applies as on every other page;
+    ``churned`` is the previous customer's churn label (false for the new).
+    """
+
+    __tablename__ = "segment_transitions"
+    __table_args__ = (Index("ix_segment_transitions_runs", "current_run_id", "previous_run_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    previous_run_id: Mapped[int] = mapped_column(ForeignKey("analysis_runs.id", ondelete="CASCADE"))
+    current_run_id: Mapped[int] = mapped_column(ForeignKey("analysis_runs.id", ondelete="CASCADE"))
+    previous_segment: Mapped[str] = mapped_column(String(20))
+    current_segment: Mapped[str] = mapped_column(String(20))
+    previous_rfm_segment: Mapped[str] = mapped_column(String(30))
+    current_rfm_segment: Mapped[str] = mapped_column(String(30))
+    gender: Mapped[str] = mapped_column(String(10))
+    country: Mapped[str | None] = mapped_column(String(200))
+    plan: Mapped[str | None] = mapped_column(String(200))
+    churned: Mapped[bool] = mapped_column(Boolean)
+    customers: Mapped[int] = mapped_column(Integer)

@@ -28,6 +28,7 @@ from dashboard.analytics.discounts import (
     DiscountTable,
     table_from_records,
 )
+from dashboard.services import series as series_links
 from db import audit, results
 from db.audit import Actor
 from db.queries import SAMPLE_POOL, active_run
@@ -147,6 +148,9 @@ def analyze_dataset(
     run_id = results.write_run(engine, dataset_id, tables, steps)
     seconds["write"] = time.perf_counter() - started
     seconds.update({f"write.{step}": value for step, value in steps.items()})
+    started = time.perf_counter()
+    series_links.refresh_links(engine, dataset_id)  # churn labels, transitions to neighbours
+    seconds["series"] = time.perf_counter() - started
     clusters = result.clusters
     return RunSummary(
         run_id=run_id,

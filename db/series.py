@@ -1,0 +1,221 @@
+"""Series: one customer base exported again and again, its data sets ordered by as-of date.
+
+A data set joins at most one series; two snapshots of a series never share an as-of date
+(the database's unique constraint makes that true even for two uploads at once). When a
+data set arrives without a series, :func:`propose_series` names the series whose latest
+snapshot shares the most customer ids with it, if at least half of the smaller of the two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from db.models import AnalysisRun, Customer, Dataset, Series, SeriesMember
+
+MIN_SHARED_SHARE = 0.5
+MAX_SERIES_NAME = 200
+
+
+class SeriesError(ValueError):
+    """A series request that cannot be done, with the reason in words."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    dataset_id: int
+    name: str
+    as_of: date
+    customers: int
+    run_id: int | None  # the complete analysis, if any
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    series_id: int
+    name: str
+    snapshots: tuple[Snapshot, ...]  # oldest first
+
+
+@dataclass(frozen=True)
+class Proposal:
+    series_name: str
+    dataset_id: int  # the series' latest snapshot
+    shared: int
+    share: float  # shared ids over the smaller data set's customers
+
+
+def clean_name(name: str) -> str:
+    """A series name as stored: trimmed, not empty, at most MAX_SERIES_NAME characters."""
+    cleaned = " ".join(str(name).split())
+    if not cleaned:
+        raise SeriesError("A series needs a name.")
+    if len(cleaned) > MAX_SERIES_NAME:
+        raise SeriesError(f"A series name has at most {MAX_SERIES_NAME} characters.")
+    return cleaned
+
+
+def add_to_series(engine: Engine, dataset_id: int, series_name: str) -> SeriesInfo:
+    """Put a data set into the named series (created when new); a data set already in
+    another series moves. Refused when the series has a snapshot of the same as-of."""
+    name = clean_name(series_name)
+    try:
+        with engine.begin() as connection:
+            dataset = connection.execute(
+                select(Dataset.id, Dataset.name, Dataset.as_of_date).where(Dataset.id == dataset_id)
+            ).one_or_none()
+            if dataset is None:
+                raise SeriesError(f"There is no data set {dataset_id}.")
+            series_id = _series_id(connection, name, create=True)
+            clash = connection.execute(
+                select(Dataset.id, Dataset.name)
+                .join(SeriesMember, SeriesMember.dataset_id == Dataset.id)
+                .where(
+                    SeriesMember.series_id == series_id,
+                    SeriesMember.as_of_date == dataset.as_of_date,
+                    SeriesMember.dataset_id != dataset_id,
+                )
+            ).first()
+            if clash is not None:
+                raise SeriesError(
+                    f"Series {name!r} already has a snapshot as of {dataset.as_of_date}: "
+                    f"data set {clash.id} ({clash.name!r}). Two snapshots of one series "
+                    "cannot share an as-of date."
+                )
+            connection.execute(delete(SeriesMember).where(SeriesMember.dataset_id == dataset_id))
+            connection.execute(
+                insert(SeriesMember).values(
+                    dataset_id=dataset_id, series_id=series_id, as_of_date=dataset.as_of_date
+                )
+            )
+    except IntegrityError as error:  # the same as-of joined by someone else at this moment
+        raise SeriesError(
+            f"Series {name!r} already has a snapshot as of that date; nothing was changed."
+        ) from error
+    found = series_info(engine, name)
+    assert found is not None
+    return found
+
+
+def _series_id(connection: Connection, name: str, create: bool) -> int | None:
+    found = connection.execute(select(Series.id).where(Series.name == name)).scalar()
+    if found is not None or not create:
+        return found
+    return connection.execute(
+        insert(Series).values(name=name, created_at=datetime.now(UTC)).returning(Series.id)
+    ).scalar_one()
+
+
+def list_series(engine: Engine) -> list[SeriesInfo]:
+    """Every series with its snapshots, by name."""
+    with engine.connect() as connection:
+        names = connection.execute(select(Series.name).order_by(Series.name)).scalars().all()
+    return [info for name in names if (info := series_info(engine, name)) is not None]
+
+
+def series_info(engine: Engine, name: str) -> SeriesInfo | None:
+    """The named series and its snapshots (oldest first), or None."""
+    complete = (
+        select(AnalysisRun.dataset_id, func.max(AnalysisRun.id).label("run_id"))
+        .where(AnalysisRun.status == "complete")
+        .group_by(AnalysisRun.dataset_id)
+        .subquery()
+    )
+    with engine.connect() as connection:
+        series_id = _series_id(connection, " ".join(str(name).split()), create=False)
+        if series_id is None:
+            return None
+        rows = connection.execute(
+            select(
+                Dataset.id,
+                Dataset.name,
+                SeriesMember.as_of_date,
+                Dataset.rows_loaded,
+                complete.c.run_id,
+            )
+            .join(SeriesMember, SeriesMember.dataset_id == Dataset.id)
+            .outerjoin(complete, complete.c.dataset_id == Dataset.id)
+            .where(SeriesMember.series_id == series_id)
+            .order_by(SeriesMember.as_of_date)
+        ).all()
+        stored_name = connection.execute(
+            select(Series.name).where(Series.id == series_id)
+        ).scalar_one()
+    return SeriesInfo(
+        series_id=series_id,
+        name=stored_name,
+        snapshots=tuple(Snapshot(r[0], r[1], r[2], r[3], r[4]) for r in rows),
+    )
+
+
+def series_of(engine: Engine, dataset_id: int) -> SeriesInfo | None:
+    """The series a data set belongs to, or None."""
+    with engine.connect() as connection:
+        name = connection.execute(
+            select(Series.name)
+            .join(SeriesMember, SeriesMember.series_id == Series.id)
+            .where(SeriesMember.dataset_id == dataset_id)
+        ).scalar()
+    return None if name is None else series_info(engine, name)
+
+
+def neighbours(info: SeriesInfo, dataset_id: int) -> tuple[Snapshot | None, Snapshot | None]:
+    """The snapshots just before and just after ``dataset_id`` in its series."""
+    positions = [s.dataset_id for s in info.snapshots]
+    at = positions.index(dataset_id)
+    before = info.snapshots[at - 1] if at > 0 else None
+    after = info.snapshots[at + 1] if at + 1 < len(positions) else None
+    return before, after
+
+
+def propose_series(engine: Engine, dataset_id: int) -> Proposal | None:
+    """The series this data set most likely continues, or None.
+
+    For each series, the customer ids this data set shares with the series' latest
+    snapshot; the series with the most wins if they are at least MIN_SHARED_SHARE of the
+    smaller data set's customers. A data set already in a series is not proposed one.
+    """
+    with engine.connect() as connection:
+        if connection.execute(
+            select(SeriesMember.dataset_id).where(SeriesMember.dataset_id == dataset_id)
+        ).first():
+            return None
+        latest = (
+            select(SeriesMember.series_id, func.max(SeriesMember.as_of_date).label("as_of"))
+            .group_by(SeriesMember.series_id)
+            .subquery()
+        )
+        candidates = connection.execute(
+            select(Series.name, SeriesMember.dataset_id, Dataset.rows_loaded)
+            .join(latest, latest.c.series_id == Series.id)
+            .join(
+                SeriesMember,
+                (SeriesMember.series_id == Series.id) & (SeriesMember.as_of_date == latest.c.as_of),
+            )
+            .join(Dataset, Dataset.id == SeriesMember.dataset_id)
+        ).all()
+        size = connection.execute(
+            select(Dataset.rows_loaded).where(Dataset.id == dataset_id)
+        ).scalar()
+        if not candidates or not size:
+            return None
+        best: Proposal | None = None
+        mine, theirs = aliased(Customer), aliased(Customer)
+        for series_name, other_id, other_size in candidates:
+            shared = connection.execute(
+                select(func.count())
+                .select_from(mine)
+                .join(
+                    theirs,
+                    (theirs.dataset_id == other_id) & (theirs.customer_id == mine.customer_id),
+                )
+                .where(mine.dataset_id == dataset_id)
+            ).scalar_one()
+            share = shared / max(min(size, other_size or 0), 1)
+            if share >= MIN_SHARED_SHARE and (best is None or shared > best.shared):
+                best = Proposal(series_name, other_id, shared, share)
+    return best

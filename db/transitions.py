@@ -1,0 +1,252 @@
+"""Between two snapshots of a series: churn labels and segment transitions, in SQL.
+
+Both are written by ``INSERT ... SELECT`` over the two data sets (labels) or the two runs
+(transitions), so a million customers per snapshot never pass through Python. The pages
+and the command line read the small transitions table; the labels feed the churn rates
+per segment and, later, the churn model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import aliased
+
+from db.filters import NULL_TOKEN, Filters
+from db.models import ChurnLabel, Customer, CustomerResult, SegmentTransition
+
+NEW = "new"  # previous side of a customer only in the current snapshot
+GONE = "gone"  # current side of a customer only in the previous snapshot
+KINDS = {"rule": "segment", "rfm": "rfm_segment"}
+MAX_STATUS_VALUES = 10_000
+TRANSITION_COLUMNS = (
+    "previous_segment",
+    "current_segment",
+    "previous_rfm_segment",
+    "current_rfm_segment",
+    "gender",
+    "country",
+    "plan",
+    "churned",
+)
+
+
+def status_values(engine: Engine, dataset_id: int, column: str) -> list[str]:
+    """The distinct texts of an extra column (a status) in a data set, at most a bounded
+    number of them: a status column has a handful."""
+    value = Customer.extra[column].as_string()
+    with engine.connect() as connection:
+        return [
+            text
+            for text in connection.execute(
+                select(value)
+                .where(Customer.dataset_id == dataset_id, value.is_not(None))
+                .distinct()
+                .limit(MAX_STATUS_VALUES)
+            ).scalars()
+        ]
+
+
+def write_churn_labels(
+    engine: Engine,
+    dataset_id: int,
+    next_dataset_id: int,
+    status_column: str | None = None,
+    cancelled: Sequence[str] = (),
+) -> int:
+    """Label every customer of ``dataset_id`` churned or retained by ``next_dataset_id``.
+
+    Churned: absent from the next snapshot, or present with a status text in ``cancelled``
+    (the texts of ``status_column`` that mean the customer left). Replaces the data set's
+    earlier labels; returns how many customers churned.
+    """
+    before, after = aliased(Customer), aliased(Customer)
+    churned: ColumnElement = after.id.is_(None)
+    if status_column is not None and cancelled:
+        churned = or_(churned, after.extra[status_column].as_string().in_(list(cancelled)))
+    labels = (
+        select(
+            before.dataset_id,
+            before.customer_id,
+            literal(next_dataset_id),
+            case((churned, true()), else_=false()),
+        )
+        .select_from(before)
+        .outerjoin(
+            after,
+            and_(after.dataset_id == next_dataset_id, after.customer_id == before.customer_id),
+        )
+        .where(before.dataset_id == dataset_id)
+    )
+    with engine.begin() as connection:
+        connection.execute(delete(ChurnLabel).where(ChurnLabel.dataset_id == dataset_id))
+        connection.execute(
+            insert(ChurnLabel).from_select(
+                ["dataset_id", "customer_id", "next_dataset_id", "churned"], labels
+            )
+        )
+        return connection.execute(
+            select(func.count()).where(
+                ChurnLabel.dataset_id == dataset_id, ChurnLabel.churned.is_(True)
+            )
+        ).scalar_one()
+
+
+def write_transitions(
+    engine: Engine, previous_run_id: int, current_run_id: int, previous_dataset_id: int
+) -> int:
+    """Count customers per transition between two runs into ``segment_transitions``.
+
+    A full outer join on customer id: present in both, only current (``new``) or only
+    previous (``gone``). Replaces the pair's earlier rows; returns how many were written.
+    """
+    pairs = _transition_select(previous_run_id, current_run_id, previous_dataset_id)
+    with engine.begin() as connection:
+        connection.execute(
+            delete(SegmentTransition).where(
+                SegmentTransition.previous_run_id == previous_run_id,
+                SegmentTransition.current_run_id == current_run_id,
+            )
+        )
+        connection.execute(
+            insert(SegmentTransition).from_select(
+                ["previous_run_id", "current_run_id", *TRANSITION_COLUMNS, "customers"], pairs
+            )
+        )
+        return connection.execute(
+            select(func.count()).where(
+                SegmentTransition.previous_run_id == previous_run_id,
+                SegmentTransition.current_run_id == current_run_id,
+            )
+        ).scalar_one()
+
+
+def _transition_select(previous_run_id: int, current_run_id: int, previous_dataset_id: int):
+    """SELECT previous/current run ids, the grouped columns and customers (see
+    :func:`write_transitions`)."""
+    results = CustomerResult.__table__
+    previous = select(results).where(results.c.run_id == previous_run_id).subquery("before")
+    current = select(results).where(results.c.run_id == current_run_id).subquery("now")
+    labels = (
+        select(ChurnLabel.customer_id, ChurnLabel.churned)
+        .where(ChurnLabel.dataset_id == previous_dataset_id)
+        .subquery("label")
+    )
+    gone = current.c.customer_id.is_(None)
+    new = previous.c.customer_id.is_(None)
+
+    def side(column: str) -> ColumnElement:
+        return case((gone, previous.c[column]), else_=current.c[column])
+
+    grouped = [
+        func.coalesce(previous.c.segment, NEW),
+        func.coalesce(current.c.segment, GONE),
+        func.coalesce(previous.c.rfm_segment, NEW),
+        func.coalesce(current.c.rfm_segment, GONE),
+        side("gender"),
+        side("country"),
+        side("plan"),
+        case(
+            (new, false()),
+            (labels.c.churned.is_not(None), labels.c.churned),
+            (gone, true()),
+            else_=false(),
+        ),
+    ]
+    return (
+        select(literal(previous_run_id), literal(current_run_id), *grouped, func.count())
+        .select_from(
+            previous.join(
+                current, current.c.customer_id == previous.c.customer_id, full=True
+            ).outerjoin(labels, labels.c.customer_id == previous.c.customer_id)
+        )
+        .group_by(*grouped)
+    )
+
+
+def has_transitions(engine: Engine, previous_run_id: int, current_run_id: int) -> bool:
+    with engine.connect() as connection:
+        return (
+            connection.execute(
+                select(SegmentTransition.id)
+                .where(
+                    SegmentTransition.previous_run_id == previous_run_id,
+                    SegmentTransition.current_run_id == current_run_id,
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
+
+
+def _filter_condition(filters: Filters, kind: str) -> ColumnElement:
+    """The filter bar on the transitions table: current values, previous ones for the gone."""
+    table = SegmentTransition
+    conditions: list[ColumnElement] = []
+    for name in ("gender", "country", "plan"):
+        chosen = getattr(filters, name)
+        if chosen:
+            column = getattr(table, name)
+            values = [v for v in chosen if v != NULL_TOKEN]
+            either = [column.in_(values)] if values else []
+            if NULL_TOKEN in chosen:
+                either.append(column.is_(None))
+            conditions.append(or_(*either))
+    for name, column_name in (("segment", "segment"), ("rfm_segment", "rfm_segment")):
+        chosen = list(getattr(filters, name))
+        if chosen:
+            current = getattr(table, f"current_{column_name}")
+            previous = getattr(table, f"previous_{column_name}")
+            conditions.append(or_(current.in_(chosen), and_(current == GONE, previous.in_(chosen))))
+    return and_(true(), *conditions)
+
+
+def transition_matrix(
+    engine: Engine,
+    previous_run_id: int,
+    current_run_id: int,
+    kind: str = "rule",
+    filters: Filters | None = None,
+) -> pd.DataFrame:
+    """Customers per (from, to) segment of ``kind`` (``rule`` or ``rfm``) under the filters:
+    columns ``from``, ``to``, ``customers``, ``churned``; only non-empty cells."""
+    column = KINDS[kind]
+    table = SegmentTransition
+    source = getattr(table, f"previous_{column}")
+    target = getattr(table, f"current_{column}")
+    query = (
+        select(
+            source,
+            target,
+            func.sum(table.customers),
+            func.sum(case((table.churned.is_(True), table.customers), else_=0)),
+        )
+        .where(
+            table.previous_run_id == previous_run_id,
+            table.current_run_id == current_run_id,
+            _filter_condition(filters or Filters(), kind),
+        )
+        .group_by(source, target)
+        .order_by(source, target)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return pd.DataFrame(
+        [(a, b, int(n), int(c)) for a, b, n, c in rows],
+        columns=["from", "to", "customers", "churned"],
+    )
