@@ -8,7 +8,7 @@ per segment and, later, the churn model.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import pandas as pd
 from sqlalchemy import (
@@ -26,9 +26,12 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Select
 
+from db.columns import CUSTOMER_COLUMNS
 from db.filters import NULL_TOKEN, Filters
 from db.models import ChurnLabel, Customer, CustomerResult, SegmentTransition
+from db.queries import RESULTS, _conditions, stream_frames
 
 NEW = "new"  # previous side of a customer only in the current snapshot
 GONE = "gone"  # current side of a customer only in the previous snapshot
@@ -108,14 +111,20 @@ def write_churn_labels(
 
 
 def write_transitions(
-    engine: Engine, previous_run_id: int, current_run_id: int, previous_dataset_id: int
+    engine: Engine,
+    previous_run_id: int,
+    current_run_id: int,
+    previous_dataset_id: int,
+    current_dataset_id: int,
 ) -> int:
     """Count customers per transition between two runs into ``segment_transitions``.
 
     A full outer join on customer id: present in both, only current (``new``) or only
     previous (``gone``). Replaces the pair's earlier rows; returns how many were written.
     """
-    pairs = _transition_select(previous_run_id, current_run_id, previous_dataset_id)
+    pairs = _transition_select(
+        previous_run_id, current_run_id, previous_dataset_id, current_dataset_id
+    )
     with engine.begin() as connection:
         connection.execute(
             delete(SegmentTransition).where(
@@ -136,15 +145,21 @@ def write_transitions(
         ).scalar_one()
 
 
-def _transition_select(previous_run_id: int, current_run_id: int, previous_dataset_id: int):
+def _transition_select(
+    previous_run_id: int, current_run_id: int, previous_dataset_id: int, current_dataset_id: int
+) -> Select:
     """SELECT previous/current run ids, the grouped columns and customers (see
-    :func:`write_transitions`)."""
+    :func:`write_transitions`). Churn labels count only when they were made against this
+    current snapshot; for a pair that is not consecutive, churned means gone."""
     results = CustomerResult.__table__
     previous = select(results).where(results.c.run_id == previous_run_id).subquery("before")
     current = select(results).where(results.c.run_id == current_run_id).subquery("now")
     labels = (
         select(ChurnLabel.customer_id, ChurnLabel.churned)
-        .where(ChurnLabel.dataset_id == previous_dataset_id)
+        .where(
+            ChurnLabel.dataset_id == previous_dataset_id,
+            ChurnLabel.next_dataset_id == current_dataset_id,
+        )
         .subquery("label")
     )
     gone = current.c.customer_id.is_(None)
@@ -250,3 +265,40 @@ def transition_matrix(
         [(a, b, int(n), int(c)) for a, b, n, c in rows],
         columns=["from", "to", "customers", "churned"],
     )
+
+
+def iter_cell_customers(
+    engine: Engine,
+    previous_run_id: int,
+    current_run_id: int,
+    kind: str,
+    source: str,
+    target: str,
+    filters: Filters,
+    chunk_rows: int = 10_000,
+) -> Iterator[pd.DataFrame]:
+    """The customers of one migration cell with all CUSTOMER_COLUMNS, in chunks: their
+    current rows (the previous ones for ``gone``), under the filters as the cell counts."""
+    column = KINDS[kind]
+    side_run, other_run = (
+        (previous_run_id, current_run_id) if target == GONE else (current_run_id, previous_run_id)
+    )
+    other = aliased(CustomerResult)
+    match = select(other.id).where(
+        other.run_id == other_run, other.customer_id == RESULTS.c.customer_id
+    )
+    if target == GONE:
+        conditions = [RESULTS.c[column] == source, ~match.exists()]
+    elif source == NEW:
+        conditions = [RESULTS.c[column] == target, ~match.exists()]
+    else:
+        conditions = [
+            RESULTS.c[column] == target,
+            match.where(getattr(other, column) == source).exists(),
+        ]
+    query = (
+        select(*[RESULTS.c[name] for name in CUSTOMER_COLUMNS])
+        .where(*_conditions(RESULTS, side_run, filters), *conditions)
+        .order_by(RESULTS.c.id)
+    )
+    return stream_frames(engine, query, CUSTOMER_COLUMNS, chunk_rows)

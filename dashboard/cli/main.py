@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from dashboard.cli.campaign import add_campaign_parser, run_campaign
 from dashboard.cli.options import filter_values
+from dashboard.cli.series import add_series_parsers, run_churn_rates, run_migration, run_series
 from dashboard.cli.users import add_users_parser, run_users
 from dashboard.config import Settings, load_settings
 
@@ -96,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument(
         "--no-analyze", action="store_true", help="only load; do not run the analysis"
+    )
+    ingest.add_argument(
+        "--series",
+        help="the series this export is a snapshot of (created when new); without it, a "
+        "series whose latest snapshot shares at least half the customer ids is proposed",
     )
 
     commands.add_parser("datasets", help="list the loaded data sets")
@@ -239,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_campaign_parser(commands)
     add_users_parser(commands)
+    add_series_parsers(commands)
 
     proxy = commands.add_parser(
         "proxy-config",
@@ -320,9 +328,44 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(unfinished_message(result.dataset_id, result.name))
         return _run_analysis(settings, result.dataset_id, as_of=None, k=4)
     print(result.summary())
-    if args.no_analyze or result.already_loaded:
-        return 0
-    return _run_analysis(settings, result.dataset_id, as_of=None, k=4)
+    analysing = not (args.no_analyze or result.already_loaded)
+    code = _place_in_series(settings, result.dataset_id, args.series, link=not analysing)
+    if not analysing:
+        return code
+    # A refused series still leaves the data set loaded: analysed, as any other.
+    return _run_analysis(settings, result.dataset_id, as_of=None, k=4) or code
+
+
+def _place_in_series(
+    settings: Settings, dataset_id: int, series_name: str | None, link: bool
+) -> int:
+    """Join the named series, or say which series the data set seems to continue."""
+    from dashboard.services.series import SeriesError, join_series
+    from db.series import propose_series
+    from db.session import opened_engine
+
+    with opened_engine(settings.database_url) as engine:
+        if series_name is None:
+            proposal = propose_series(engine, dataset_id)
+            if proposal is not None:
+                print(
+                    f"This export shares {proposal.shared:,} customer ids "
+                    f"({proposal.share:.0%}) with the latest snapshot of series "
+                    f"{proposal.series_name!r} (data set {proposal.dataset_id}); to add it: "
+                    f"python -m dashboard series add --dataset {dataset_id} "
+                    f"--series {shlex.quote(proposal.series_name)}"
+                )
+            return 0
+        try:
+            info = join_series(engine, dataset_id, series_name, link=link)
+        except SeriesError as error:
+            print(
+                f"error: {error} Data set {dataset_id} is loaded outside any series.",
+                file=sys.stderr,
+            )
+            return 1
+    print(f"Snapshot {len(info.snapshots)} of series {info.name!r}.")
+    return 0
 
 
 def _analysed(settings: Settings, dataset_id: int) -> bool:
@@ -535,4 +578,7 @@ _COMMANDS = {
     "proxy-config": _proxy_config,
     "campaign": run_campaign,
     "users": run_users,
+    "series": run_series,
+    "migration": run_migration,
+    "churn-rates": run_churn_rates,
 }

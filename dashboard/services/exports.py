@@ -21,7 +21,8 @@ from db.filters import Filters
 from db.queries import iter_customers, messaging_strategies
 
 
-def _prepare(chunk: pd.DataFrame) -> pd.DataFrame:
+def prepare_customers(chunk: pd.DataFrame) -> pd.DataFrame:
+    """A chunk of customer rows as the CSV shows them: yes/no flags, ISO dates, formula-safe."""
     chunk = chunk.copy()
     chunk["discount_target"] = chunk["discount_target"].map({True: "yes", False: "no"})
     chunk["control_group"] = chunk["control_group"].map({True: "yes", False: "no"})
@@ -51,9 +52,9 @@ def customers_csv_chunks(
     chunks = iter_customers(engine, run_id, filters, chunk_rows=PIECE_ROWS)
     if filters.control is False:
         strategies = _rule_strategies(engine)
-        frames = (_prepare(_with_messages(chunk, strategies)) for chunk in chunks)
+        frames = (prepare_customers(_with_messages(chunk, strategies)) for chunk in chunks)
         return csv_chunks(frames, (*CUSTOMER_COLUMNS, *MESSAGE_COLUMNS))
-    return csv_chunks((_prepare(chunk) for chunk in chunks), CUSTOMER_COLUMNS)
+    return csv_chunks((prepare_customers(chunk) for chunk in chunks), CUSTOMER_COLUMNS)
 
 
 def _rule_strategies(engine: Engine) -> dict[str, dict[str, str]]:

@@ -8,13 +8,21 @@ are rewritten, so every consecutive pair of analysed snapshots has them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO, Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.analytics.measure import choose_renewal_rule, read_status
+from dashboard.analytics.migration import GONE, NEW, churn_rates
+from dashboard.analytics.rfm import RFM_SEGMENT_ORDER
+from dashboard.analytics.segments import SEGMENT_ORDER
+from dashboard.components.csv_export import csv_chunks, write_chunks
+from dashboard.services.exports import prepare_customers
 from db import series, transitions
 from db.campaigns import followup_dataset
+from db.columns import CUSTOMER_COLUMNS
+from db.filters import Filters
 from db.series import SeriesError, SeriesInfo, Snapshot
 
 __all__ = ["SeriesError", "churn_rule", "join_series", "refresh_links"]
@@ -52,10 +60,12 @@ def churn_rule(engine: Engine, next_dataset_id: int) -> ChurnRule:
     return ChurnRule(rule.column, cancelled)
 
 
-def join_series(engine: Engine, dataset_id: int, series_name: str) -> SeriesInfo:
-    """Put the data set into the series and link it to its neighbours there."""
+def join_series(engine: Engine, dataset_id: int, series_name: str, link: bool = True) -> SeriesInfo:
+    """Put the data set into the series and link it to its neighbours there (``link``
+    False: an analysis about to run will link it)."""
     info = series.add_to_series(engine, dataset_id, series_name)
-    refresh_links(engine, dataset_id)
+    if link:
+        refresh_links(engine, dataset_id)
     return series.series_info(engine, info.name) or info
 
 
@@ -78,4 +88,143 @@ def _link(engine: Engine, earlier: Snapshot, later: Snapshot) -> None:
         engine, earlier.dataset_id, later.dataset_id, rule.status_column, rule.cancelled
     )
     if earlier.run_id is not None and later.run_id is not None:
-        transitions.write_transitions(engine, earlier.run_id, later.run_id, earlier.dataset_id)
+        transitions.write_transitions(
+            engine, earlier.run_id, later.run_id, earlier.dataset_id, later.dataset_id
+        )
+
+
+class MigrationError(ValueError):
+    """A migration or churn request that cannot be answered, with the reason in words."""
+
+
+@dataclass(frozen=True)
+class SnapshotPair:
+    series_name: str
+    previous: Snapshot
+    current: Snapshot
+
+
+def segment_order(kind: str) -> tuple[str, ...]:
+    return SEGMENT_ORDER if kind == "rule" else RFM_SEGMENT_ORDER
+
+
+def pair_of(
+    engine: Engine, series_name: str, previous_id: int | None = None, current_id: int | None = None
+) -> SnapshotPair:
+    """Two analysed snapshots of the series: by default the latest two; either may be
+    chosen. Their transitions are computed now if they never were (a pair that is not
+    consecutive)."""
+    info = series.series_info(engine, series_name)
+    if info is None:
+        raise MigrationError(f"There is no series {series_name!r} (see: series list).")
+    by_id = {s.dataset_id: s for s in info.snapshots}
+    for chosen in (previous_id, current_id):
+        if chosen is not None and chosen not in by_id:
+            raise MigrationError(f"Data set {chosen} is not a snapshot of {info.name!r}.")
+    analysed = [s for s in info.snapshots if s.run_id is not None]
+    current = by_id[current_id] if current_id is not None else (analysed or [None])[-1]
+    if current is None or current.run_id is None:
+        raise MigrationError(_needs_two(info))
+    if previous_id is not None:
+        previous = by_id[previous_id]
+    else:
+        earlier = [s for s in analysed if s.as_of < current.as_of]
+        if not earlier:
+            raise MigrationError(_needs_two(info))
+        previous = earlier[-1]
+    if previous.run_id is None:
+        raise MigrationError(f"Data set {previous.dataset_id} is not analysed yet (run analyze).")
+    if previous.as_of >= current.as_of:
+        raise MigrationError(
+            f"Data set {previous.dataset_id} ({previous.as_of}) is not before data set "
+            f"{current.dataset_id} ({current.as_of}): the previous snapshot must be earlier."
+        )
+    if not transitions.has_transitions(engine, previous.run_id, current.run_id):
+        transitions.write_transitions(
+            engine, previous.run_id, current.run_id, previous.dataset_id, current.dataset_id
+        )
+    return SnapshotPair(info.name, previous, current)
+
+
+def _needs_two(info: SeriesInfo) -> str:
+    return (
+        f"Series {info.name!r} needs two analysed snapshots for a migration; it has "
+        f"{sum(1 for s in info.snapshots if s.run_id is not None)}."
+    )
+
+
+def migration_cells(
+    engine: Engine, pair: SnapshotPair, kind: str, filters: Filters | None = None
+) -> pd.DataFrame:
+    """The non-empty cells (from, to, customers, churned) of the pair's matrix."""
+    assert pair.previous.run_id is not None and pair.current.run_id is not None
+    return transitions.transition_matrix(
+        engine, pair.previous.run_id, pair.current.run_id, kind, filters
+    )
+
+
+def write_cell_csv(
+    engine: Engine,
+    pair: SnapshotPair,
+    kind: str,
+    source: str,
+    target: str,
+    out: IO[str],
+    filters: Filters | None = None,
+) -> int:
+    """One cell's customers as the customers CSV export writes them; returns the count."""
+    order = segment_order(kind)
+    if source not in (*order, NEW):
+        raise MigrationError(f"--from must be one of {', '.join((*order, NEW))}; got {source!r}.")
+    if target not in (*order, GONE):
+        raise MigrationError(f"--to must be one of {', '.join((*order, GONE))}; got {target!r}.")
+    if source == NEW and target == GONE:
+        raise MigrationError("No customer is both new and gone.")
+    assert pair.previous.run_id is not None and pair.current.run_id is not None
+    chunks = transitions.iter_cell_customers(
+        engine,
+        pair.previous.run_id,
+        pair.current.run_id,
+        kind,
+        source,
+        target,
+        filters or Filters(),
+    )
+    return write_chunks(
+        csv_chunks((prepare_customers(chunk) for chunk in chunks), CUSTOMER_COLUMNS), out
+    )
+
+
+def series_churn_rates(engine: Engine, series_name: str) -> list[dict[str, Any]]:
+    """Per consecutive pair of analysed snapshots: churn rate per rule and RFM segment."""
+    info = series.series_info(engine, series_name)
+    if info is None:
+        raise MigrationError(f"There is no series {series_name!r} (see: series list).")
+    pairs = []
+    for previous, current in zip(info.snapshots, info.snapshots[1:], strict=False):
+        if previous.run_id is None or current.run_id is None:
+            continue
+        pair = pair_of(engine, info.name, previous.dataset_id, current.dataset_id)
+        document: dict[str, Any] = {
+            "previous_dataset_id": previous.dataset_id,
+            "current_dataset_id": current.dataset_id,
+            "previous_as_of": previous.as_of.isoformat(),
+            "current_as_of": current.as_of.isoformat(),
+            "churn_rule": churn_rule(engine, current.dataset_id).describe(),
+        }
+        for kind in ("rule", "rfm"):
+            rates = churn_rates(migration_cells(engine, pair, kind), segment_order(kind))
+            document[kind] = [
+                {
+                    "segment": row["segment"],
+                    "customers": int(row["customers"]),
+                    "churned": int(row["churned"]),
+                    "rate": float(row["rate"]),
+                    "low": float(row["low"]),
+                    "high": float(row["high"]),
+                    "lift": float(row["lift"]),
+                }
+                for row in rates.to_dict("records")
+            ]
+        pairs.append(document)
+    return pairs
