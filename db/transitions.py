@@ -122,7 +122,7 @@ def write_transitions(
     A full outer join on customer id: present in both, only current (``new``) or only
     previous (``gone``). Replaces the pair's earlier rows; returns how many were written.
     """
-    pairs = _transition_select(
+    selects = _transition_selects(
         previous_run_id, current_run_id, previous_dataset_id, current_dataset_id
     )
     with engine.begin() as connection:
@@ -132,11 +132,13 @@ def write_transitions(
                 SegmentTransition.current_run_id == current_run_id,
             )
         )
-        connection.execute(
-            insert(SegmentTransition).from_select(
-                ["previous_run_id", "current_run_id", *TRANSITION_COLUMNS, "customers"], pairs
+        for pairs in selects:
+            connection.execute(
+                insert(SegmentTransition).from_select(
+                    ["previous_run_id", "current_run_id", *TRANSITION_COLUMNS, "customers"],
+                    pairs,
+                )
             )
-        )
         return connection.execute(
             select(func.count()).where(
                 SegmentTransition.previous_run_id == previous_run_id,
@@ -145,53 +147,72 @@ def write_transitions(
         ).scalar_one()
 
 
-def _transition_select(
+def _transition_selects(
     previous_run_id: int, current_run_id: int, previous_dataset_id: int, current_dataset_id: int
-) -> Select:
-    """SELECT previous/current run ids, the grouped columns and customers (see
-    :func:`write_transitions`). Churn labels count only when they were made against this
-    current snapshot; for a pair that is not consecutive, churned means gone."""
-    results = CustomerResult.__table__
-    previous = select(results).where(results.c.run_id == previous_run_id).subquery("before")
-    current = select(results).where(results.c.run_id == current_run_id).subquery("now")
-    labels = (
-        select(ChurnLabel.customer_id, ChurnLabel.churned)
-        .where(
-            ChurnLabel.dataset_id == previous_dataset_id,
-            ChurnLabel.next_dataset_id == current_dataset_id,
-        )
-        .subquery("label")
-    )
-    gone = current.c.customer_id.is_(None)
-    new = previous.c.customer_id.is_(None)
+) -> list[Select]:
+    """Two SELECTs of previous/current run ids, TRANSITION_COLUMNS and customers (see
+    :func:`write_transitions`): the previous snapshot's customers with their current row
+    if any (the present and the gone), then the current customers not in the previous
+    snapshot (the new). Both walk one run's rows and look the other up by (run, customer
+    id), so the work grows with the customers, never with their square. Churn labels count
+    only when they were made against this current snapshot; for a pair that is not
+    consecutive, churned means gone."""
+    before, now = aliased(CustomerResult, name="before"), aliased(CustomerResult, name="now")
+    label = aliased(ChurnLabel, name="label")
+    gone = now.id.is_(None)
 
     def side(column: str) -> ColumnElement:
-        return case((gone, previous.c[column]), else_=current.c[column])
+        return case((gone, getattr(before, column)), else_=getattr(now, column))
 
-    grouped = [
-        func.coalesce(previous.c.segment, NEW),
-        func.coalesce(current.c.segment, GONE),
-        func.coalesce(previous.c.rfm_segment, NEW),
-        func.coalesce(current.c.rfm_segment, GONE),
+    previous_side = [
+        before.segment,
+        func.coalesce(now.segment, GONE),
+        before.rfm_segment,
+        func.coalesce(now.rfm_segment, GONE),
         side("gender"),
         side("country"),
         side("plan"),
         case(
-            (new, false()),
-            (labels.c.churned.is_not(None), labels.c.churned),
+            (label.churned.is_not(None), label.churned),
             (gone, true()),
             else_=false(),
         ),
     ]
-    return (
-        select(literal(previous_run_id), literal(current_run_id), *grouped, func.count())
-        .select_from(
-            previous.join(
-                current, current.c.customer_id == previous.c.customer_id, full=True
-            ).outerjoin(labels, labels.c.customer_id == previous.c.customer_id)
+    present_and_gone = (
+        select(literal(previous_run_id), literal(current_run_id), *previous_side, func.count())
+        .select_from(before)
+        .outerjoin(now, and_(now.run_id == current_run_id, now.customer_id == before.customer_id))
+        .outerjoin(
+            label,
+            and_(
+                label.dataset_id == previous_dataset_id,
+                label.customer_id == before.customer_id,
+                label.next_dataset_id == current_dataset_id,
+            ),
         )
-        .group_by(*grouped)
+        .where(before.run_id == previous_run_id)
+        .group_by(*previous_side)
     )
+    earlier = aliased(CustomerResult, name="earlier")
+    seen_before = select(earlier.id).where(
+        earlier.run_id == previous_run_id, earlier.customer_id == now.customer_id
+    )
+    new_side = [
+        literal(NEW),
+        now.segment,
+        literal(NEW),
+        now.rfm_segment,
+        now.gender,
+        now.country,
+        now.plan,
+        false(),
+    ]
+    new = (
+        select(literal(previous_run_id), literal(current_run_id), *new_side, func.count())
+        .where(now.run_id == current_run_id, ~seen_before.exists())
+        .group_by(now.segment, now.rfm_segment, now.gender, now.country, now.plan)
+    )
+    return [present_and_gone, new]
 
 
 def has_transitions(engine: Engine, previous_run_id: int, current_run_id: int) -> bool:

@@ -148,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=42)
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--as-of", type=_date, default=None)
+    generate.add_argument(
+        "--snapshots",
+        type=int,
+        default=1,
+        help="write a series of this many exports of one customer base, as OUT_<as-of>.csv",
+    )
+    generate.add_argument(
+        "--every-days", type=int, default=30, help="days between snapshots (default 30)"
+    )
 
     bench = commands.add_parser("bench", help="benchmarks that print figures")
     bench_kind = bench.add_subparsers(dest="bench_command", required=True)
@@ -485,6 +494,16 @@ def _generate(args: argparse.Namespace, _settings: Settings) -> int:
     from dashboard.services import sample_data
 
     kwargs = {"as_of": args.as_of} if args.as_of else {}
+    if args.snapshots < 1 or args.every_days < 1:
+        print("error: --snapshots and --every-days must be at least 1", file=sys.stderr)
+        return 2
+    if args.snapshots > 1:
+        written = sample_data.write_series_csvs(
+            args.out, args.rows, args.seed, args.snapshots, args.every_days, **kwargs
+        )
+        for path, day, rows in written:
+            print(f"wrote {rows:,} rows as of {day} to {path}")
+        return 0
     sample_data.write_csv(args.out, rows=args.rows, seed=args.seed, **kwargs)
     print(f"wrote {args.rows:,} rows to {args.out}")
     return 0

@@ -122,6 +122,7 @@ ENGAGEMENT_WATCH_CAP_HOURS = 200.0
 GROWTH_BASE_HOURS, GROWTH_PER_HOUR, GROWTH_LOG_SIGMA = 2.0, 0.15, 0.5
 DAYS_PER_MONTH = 30.44
 NEW_CUSTOMER_SHARE = 0.08
+FOLLOWUP_WINDOW_DAYS = 90  # the window RENEW_BASE/RENEW_SPAN and NEW_CUSTOMER_SHARE describe
 NEW_WATCH_MONTHLY_MEDIAN = 5.0
 
 FIRST_NAMES = [
@@ -212,8 +213,12 @@ def generate_followup(
     *,
     as_of: date = DEFAULT_AS_OF,
     new_customer_share: float = NEW_CUSTOMER_SHARE,
+    renewal_power: float = 1.0,
 ) -> pd.DataFrame:
     """Return the export taken ``days_later`` days after ``baseline`` (exported on ``as_of``).
+
+    ``renewal_power`` raises the renewal chance (before any effect) to that power: a series
+    of monthly snapshots uses 30/90, so three months compound to one 90-day window.
 
     Business rules (see docs/generator.md for the formulas):
 
@@ -247,7 +252,8 @@ def generate_followup(
     freshness = np.exp(-recency / ENGAGEMENT_DECAY_DAYS)
     watch_score = np.minimum(1.0, np.log1p(watch) / np.log1p(ENGAGEMENT_WATCH_CAP_HOURS))
     engagement = 0.6 * freshness + 0.4 * watch_score
-    renew_probability = np.clip(RENEW_BASE + RENEW_SPAN * engagement + effect * treated, 0, 1)
+    base_renewal = (RENEW_BASE + RENEW_SPAN * engagement) ** renewal_power
+    renew_probability = np.clip(base_renewal + effect * treated, 0, 1)
     login_base = LOGIN_BASE + LOGIN_SPAN * freshness
 
     # All draws are made for every row, in a fixed order, before any branching.
@@ -327,6 +333,70 @@ def write_followup_csv(
     )
     write_frame(followup, out)
     return len(followup), as_of + timedelta(days=days_later)
+
+
+def generate_series(
+    rows: int,
+    seed: int,
+    snapshots: int,
+    every_days: int = 30,
+    *,
+    as_of: date = DEFAULT_AS_OF,
+) -> Iterator[tuple[date, pd.DataFrame]]:
+    """Yield ``snapshots`` exports of one customer base, ``every_days`` apart, the last one
+    as of ``as_of``: (as-of date, export) in date order.
+
+    The first is a baseline of ``rows`` customers (all ``Active``); each next one is its
+    :func:`generate_followup` with no one treated, scaled to the interval (renewal chance
+    to the power ``every_days / 90``, sign-ups in proportion): customers renew with a
+    chance that rises with recency and watch time, so churn rises with inactivity and low
+    watch time;
+    of those who do not renew, half are missing and half are ``Cancelled``; new sign-ups
+    are appended; logins and watch time move on, so customers drift between segments. A
+    cancelled customer is gone from the snapshots after. Identical for identical
+    arguments.
+    """
+    if snapshots < 1:
+        raise ValueError(f"snapshots must be >= 1, got {snapshots}")
+    if every_days < 1:
+        raise ValueError(f"every_days must be >= 1, got {every_days}")
+    day = as_of - timedelta(days=every_days * (snapshots - 1))
+    export = generate_customers(rows, seed, day)
+    export[SUBSCRIPTION_STATUS] = pd.Series("Active", index=export.index, dtype="str")
+    yield day, export
+    for step in range(1, snapshots):
+        still_active = export[export[SUBSCRIPTION_STATUS] == "Active"].reset_index(drop=True)
+        export = generate_followup(
+            still_active,
+            [],
+            seed + step,
+            0.0,
+            every_days,
+            as_of=day,
+            new_customer_share=NEW_CUSTOMER_SHARE * every_days / FOLLOWUP_WINDOW_DAYS,
+            renewal_power=every_days / FOLLOWUP_WINDOW_DAYS,
+        )
+        day = day + timedelta(days=every_days)
+        yield day, export
+
+
+def write_series_csvs(
+    out: Path,
+    rows: int,
+    seed: int,
+    snapshots: int,
+    every_days: int = 30,
+    as_of: date = DEFAULT_AS_OF,
+) -> list[tuple[Path, date, int]]:
+    """Write :func:`generate_series` as ``<stem>_<as-of>.csv`` files beside ``out``;
+    returns (path, as-of, rows) per snapshot, oldest first."""
+    out = Path(out)
+    written = []
+    for day, export in generate_series(rows, seed, snapshots, every_days, as_of=as_of):
+        path = out.with_name(f"{out.stem}_{day.isoformat()}{out.suffix or '.csv'}")
+        write_frame(export, path)
+        written.append((path, day, len(export)))
+    return written
 
 
 # --- Internals -------------------------------------------------------------------------------

@@ -295,3 +295,35 @@ def test_invalid_arguments_are_rejected(sample) -> None:
         generate_followup(sample.iloc[:10], [], seed=1, days_later=0)
     with pytest.raises(ValueError, match="effect"):
         generate_followup(sample.iloc[:10], [], seed=1, effect=1.5)
+
+
+def test_a_series_is_one_customer_base_moving_on_deterministically(tmp_path) -> None:
+    from datetime import date
+
+    from dashboard.services.sample_data import (
+        CUSTOMER_ID,
+        SUBSCRIPTION_STATUS,
+        generate_series,
+        write_series_csvs,
+    )
+
+    snapshots = list(generate_series(3_000, seed=4, snapshots=3, every_days=30))
+    assert [day for day, _ in snapshots] == [date(2025, 5, 1), date(2025, 5, 31), date(2025, 6, 30)]
+    first, second, third = (frame for _, frame in snapshots)
+    assert set(first[SUBSCRIPTION_STATUS]) == {"Active"}
+    # The cancelled of one snapshot are absent from the next; most of the base stays.
+    cancelled = set(second.loc[second[SUBSCRIPTION_STATUS] == "Cancelled", CUSTOMER_ID])
+    assert cancelled and not cancelled & set(third[CUSTOMER_ID])
+    kept = len(set(first[CUSTOMER_ID]) & set(second[CUSTOMER_ID])) / len(first)
+    assert 0.5 < kept < 1.0
+    new = set(second[CUSTOMER_ID]) - set(first[CUSTOMER_ID])
+    assert new and min(new) > max(first[CUSTOMER_ID])  # sign-ups continue the ids
+    written = write_series_csvs(tmp_path / "base.csv", 3_000, seed=4, snapshots=3)
+    assert [path.name for path, _, _ in written] == [
+        "base_2025-05-01.csv",
+        "base_2025-05-31.csv",
+        "base_2025-06-30.csv",
+    ]
+    assert [rows for _, _, rows in written] == [len(first), len(second), len(third)]
+    again = list(generate_series(3_000, seed=4, snapshots=3, every_days=30))
+    assert all(a.equals(b) for (_, a), (_, b) in zip(snapshots, again, strict=True))
