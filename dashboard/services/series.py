@@ -173,6 +173,12 @@ def write_cell_csv(
     filters: Filters | None = None,
 ) -> int:
     """One cell's customers as the customers CSV export writes them; returns the count."""
+    return write_chunks(cell_csv_chunks(engine, pair, kind, source, target, filters), out)
+
+
+def _check_cell(kind: str, source: str, target: str) -> None:
+    if kind not in ("rule", "rfm"):
+        raise MigrationError(f"The kind is rule or rfm, not {kind!r}.")
     order = segment_order(kind)
     if source not in (*order, NEW):
         raise MigrationError(f"--from must be one of {', '.join((*order, NEW))}; got {source!r}.")
@@ -180,19 +186,6 @@ def write_cell_csv(
         raise MigrationError(f"--to must be one of {', '.join((*order, GONE))}; got {target!r}.")
     if source == NEW and target == GONE:
         raise MigrationError("No customer is both new and gone.")
-    assert pair.previous.run_id is not None and pair.current.run_id is not None
-    chunks = transitions.iter_cell_customers(
-        engine,
-        pair.previous.run_id,
-        pair.current.run_id,
-        kind,
-        source,
-        target,
-        filters or Filters(),
-    )
-    return write_chunks(
-        csv_chunks((prepare_customers(chunk) for chunk in chunks), CUSTOMER_COLUMNS), out
-    )
 
 
 def series_churn_rates(engine: Engine, series_name: str) -> list[dict[str, Any]]:
@@ -228,3 +221,85 @@ def series_churn_rates(engine: Engine, series_name: str) -> list[dict[str, Any]]
             ]
         pairs.append(document)
     return pairs
+
+
+def earlier_snapshots(engine: Engine, dataset_id: int) -> tuple[SeriesInfo | None, list[Snapshot]]:
+    """The data set's series and its analysed snapshots before it, latest first."""
+    info = series.series_of(engine, dataset_id)
+    if info is None:
+        return None, []
+    here = next(s for s in info.snapshots if s.dataset_id == dataset_id)
+    earlier = [s for s in info.snapshots if s.as_of < here.as_of and s.run_id is not None]
+    return info, earlier[::-1]
+
+
+def pair_for_dataset(
+    engine: Engine, dataset_id: int, previous_id: int | None = None
+) -> SnapshotPair:
+    """The data set as the current snapshot and ``previous_id`` (default: the analysed
+    snapshot just before it) as the previous one; MigrationError says why there is none."""
+    info, earlier = earlier_snapshots(engine, dataset_id)
+    if info is None:
+        raise MigrationError(
+            "This data set is not part of a series, so there is nothing to compare it with. "
+            "Load the same customer base again later and add both to one series "
+            "(python -m dashboard ingest FILE --series NAME)."
+        )
+    if not earlier:
+        raise MigrationError(
+            f"This is the first analysed snapshot of series {info.name!r}: the migration "
+            "appears once a later export of the same customers is loaded into it."
+        )
+    chosen = previous_id if any(s.dataset_id == previous_id for s in earlier) else None
+    return pair_of(engine, info.name, chosen or earlier[0].dataset_id, dataset_id)
+
+
+def cell_preview(
+    engine: Engine,
+    pair: SnapshotPair,
+    kind: str,
+    source: str,
+    target: str,
+    filters: Filters | None = None,
+    limit: int = 50,
+) -> pd.DataFrame:
+    """The first ``limit`` customers of one cell, as the cell's download lists them."""
+    assert pair.previous.run_id is not None and pair.current.run_id is not None
+    chunks = transitions.iter_cell_customers(
+        engine,
+        pair.previous.run_id,
+        pair.current.run_id,
+        kind,
+        source,
+        target,
+        filters or Filters(),
+        chunk_rows=limit,
+    )
+    try:
+        first = next(chunks, None)
+    finally:
+        chunks.close()
+    return first if first is not None else pd.DataFrame(columns=list(CUSTOMER_COLUMNS))
+
+
+def cell_csv_chunks(
+    engine: Engine,
+    pair: SnapshotPair,
+    kind: str,
+    source: str,
+    target: str,
+    filters: Filters | None = None,
+):
+    """One cell's customers as CSV pieces (text, rows) for a streamed download."""
+    _check_cell(kind, source, target)
+    assert pair.previous.run_id is not None and pair.current.run_id is not None
+    chunks = transitions.iter_cell_customers(
+        engine,
+        pair.previous.run_id,
+        pair.current.run_id,
+        kind,
+        source,
+        target,
+        filters or Filters(),
+    )
+    return csv_chunks((prepare_customers(chunk) for chunk in chunks), CUSTOMER_COLUMNS)

@@ -11,11 +11,13 @@ like every page (``dashboard.web.auth``), and each download is audited with its 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
+from urllib.parse import urlencode
 
 import flask
 from flask import Flask, request, stream_with_context
 
 from dashboard.components.csv_export import export_filename
+from dashboard.services import series as series_service
 from dashboard.services.campaigns import CampaignError, get_campaign, members_csv_chunks
 from dashboard.services.exports import customers_csv_chunks
 from dashboard.services.job_slots import download_slots_folder, piece_slot
@@ -37,6 +39,14 @@ def customers_url(kind: str, dataset_id: int, filters: Filters) -> str:
 def members_url(campaign_id: int, group: str, dataset_id: int, filters: Filters) -> str:
     """The download link for a campaign's target or control list (``group``)."""
     return f"/download/campaigns/{campaign_id}/{group}.csv{_query(dataset_id, filters)}"
+
+
+def migration_url(
+    dataset_id: int, previous_id: int, kind: str, source: str, target: str, filters: Filters
+) -> str:
+    """The download link for one migration cell's customers (current data set named)."""
+    cell = urlencode({"previous": previous_id, "kind": kind, "from": source, "to": target})
+    return f"/download/migration.csv{_query(dataset_id, filters)}&{cell}"
 
 
 def list_filters(kind: str, filters: Filters) -> Filters:
@@ -148,6 +158,49 @@ def install(server: Flask) -> None:
 
         chunks = customers_csv_chunks(context.engine(), run.run_id, filters)
         filename = export_filename(run.dataset_name, run.as_of, kind=table)
+        return _csv_response(chunks, filename, audit)
+
+    @server.route("/download/migration.csv")
+    def download_migration():
+        table = "migration_cell"
+        view = _requested_view()
+        missing = _missing_dataset(view)
+        if missing:
+            return _refuse(f"Nothing was exported: {missing}", 404, table)
+        if view.run is None:
+            return _refuse("No analysed data set yet: load a CSV on the Data page.", 404, table)
+        if view.problem:
+            return _refuse(f"Nothing was exported: {view.problem}", 400, table)
+        kind = request.args.get("kind", "rule")
+        source, target = request.args.get("from", ""), request.args.get("to", "")
+        previous = request.args.get("previous", "")
+        if not previous.isdigit():
+            return _refuse("Nothing was exported: the link names no previous snapshot.", 400, table)
+        run = view.run
+        try:
+            pair = series_service.pair_for_dataset(context.engine(), run.dataset_id, int(previous))
+            if pair.previous.dataset_id != int(previous):
+                raise series_service.MigrationError(
+                    f"Data set {int(previous)} is not an earlier analysed snapshot of this series."
+                )
+            chunks = series_service.cell_csv_chunks(
+                context.engine(), pair, kind, source, target, view.filters
+            )
+        except series_service.MigrationError as error:
+            return _refuse(f"Nothing was exported: {error}", 400, table)
+
+        def audit(rows: int, complete: bool) -> None:
+            detail = {
+                "table": table,
+                "dataset_id": run.dataset_id,
+                "previous_dataset_id": pair.previous.dataset_id,
+                "cell": f"{kind}: {source} -> {target}",
+                "filters": view.filters.describe(),
+                "rows": rows,
+            }
+            context.record("export", detail, "ok" if complete else "interrupted")
+
+        filename = export_filename(run.dataset_name, run.as_of, kind=f"{source}_to_{target}")
         return _csv_response(chunks, filename, audit)
 
     @server.route("/download/campaigns/<int:campaign_id>/<group>.csv")

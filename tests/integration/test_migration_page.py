@@ -1,0 +1,130 @@
+"""The Migration page through the HTTP callback interface and its cell download, on the
+hand-made series of tests/integration/test_series.py (cells pinned there by hand)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from dashboard.services.series import join_series
+from dashboard.web.callback_client import CallbackClient
+from tests.integration.test_series import load
+from tests.page_tree import text_of, visible_text
+
+ALL = {"dataset_id": None, "filters": {}}
+
+
+@pytest.fixture
+def series_ids(engine: Engine, tmp_path: Path) -> dict[str, int]:
+    ids = {month: load(engine, tmp_path, month) for month in ("jan", "feb", "mar")}
+    for month in ids:
+        join_series(engine, ids[month], "Base")
+    return ids
+
+
+def heatmap_cells(figure: dict) -> dict[tuple[str, str], int]:
+    trace = figure["data"][0]
+    return {
+        (row, column): count
+        for row, counts in zip(trace["y"], trace["customdata"], strict=True)
+        for column, count in zip(trace["x"], counts, strict=True)
+        if count
+    }
+
+
+def test_the_latest_two_snapshots_by_default_and_any_earlier_one_on_request(
+    series_ids, callbacks: CallbackClient
+) -> None:
+    options = callbacks.view("migration-previous.options", ALL)["migration-previous"]
+    assert [o["value"] for o in options["options"]] == [series_ids["feb"], series_ids["jan"]]
+    assert options["value"] == series_ids["feb"]
+
+    shown = callbacks.view(
+        "migration-summary.children", ALL, {("migration-previous", "value"): series_ids["feb"]}
+    )
+    assert text_of(shown["migration-summary"]["children"], "migration-summary-text") == (
+        f"Series Base: 2024-02-29 (data set {series_ids['feb']}, 6 customers) → 2024-03-31 "
+        f"(data set {series_ids['mar']}, 6 customers); 2 new, 2 gone."
+    )
+    assert heatmap_cells(shown["migration-heatmap"]["figure"]) == {
+        ("Loyal", "Loyal"): 2,
+        ("Casual", "Casual"): 1,
+        ("Risky", "Casual"): 1,
+        ("Risky", "gone"): 2,
+        ("new", "Risky"): 2,
+    }
+    churn = visible_text(shown["migration-churn"]["children"])
+    assert churn.startswith("Risky left at 67 %, 2.0× the base rate of 33 %.")
+
+    january = callbacks.view(
+        "migration-heatmap.figure", ALL, {("migration-previous", "value"): series_ids["jan"]}
+    )
+    assert heatmap_cells(january["migration-heatmap"]["figure"]) == {
+        ("Loyal", "Loyal"): 1,
+        ("Casual", "Loyal"): 1,
+        ("Loyal", "gone"): 1,
+        ("Dormant", "gone"): 1,
+        ("Risky", "gone"): 2,
+        ("new", "Casual"): 2,
+        ("new", "Risky"): 2,
+    }
+
+
+def test_filters_apply_to_the_matrix(series_ids, callbacks: CallbackClient) -> None:
+    men = {"dataset_id": None, "filters": {"gender": ["Male"]}}
+    shown = callbacks.view(
+        "migration-heatmap.figure", men, {("migration-previous", "value"): series_ids["feb"]}
+    )
+    # February -> March, men: D gone (previous value), H Risky -> Casual, J new -> Risky.
+    assert heatmap_cells(shown["migration-heatmap"]["figure"]) == {
+        ("Risky", "gone"): 1,
+        ("Risky", "Casual"): 1,
+        ("new", "Risky"): 1,
+    }
+
+
+def test_a_clicked_cell_lists_and_downloads_exactly_its_customers(
+    series_ids, callbacks: CallbackClient
+) -> None:
+    click = {"points": [{"x": "gone", "y": "Risky", "customdata": 2}]}
+    values = {
+        ("migration-heatmap", "clickData"): click,
+        ("migration-previous", "value"): series_ids["feb"],
+        ("migration-kind", "value"): "rule",
+    }
+    shown = callbacks.call(
+        "migration-cell.children", values, changed=["migration-heatmap.clickData"]
+    )
+    assert shown["migration-cell-title"]["children"] == "Risky → gone: 2 customers"
+    table = shown["migration-cell"]["children"]
+    assert [row[0] for row in _rows(table)] == ["B", "D"]
+    href = shown["migration-cell-download"]["href"]
+    response = callbacks.client.get(href)
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["customer_id"], r["segment"]) for r in rows] == [("B", "Risky"), ("D", "Risky")]
+
+    bogus = href.replace("from=Risky", "from=Bogus")
+    refused = callbacks.client.get(bogus)
+    assert refused.status_code == 400
+    assert "--from must be one of" in refused.get_data(as_text=True)
+
+
+def test_a_data_set_outside_any_series_says_how_to_get_one(
+    engine: Engine, tmp_path: Path, callbacks: CallbackClient
+) -> None:
+    load(engine, tmp_path, "jan")
+    shown = callbacks.view("migration-summary.children", ALL)
+    assert "is not part of a series" in visible_text(shown["migration-summary"]["children"])
+
+
+def _rows(table: dict) -> list[list[str]]:
+    body = table[0]["props"]["children"][1]
+    return [
+        [visible_text(cell) for cell in row["props"]["children"]]
+        for row in body["props"]["children"]
+    ]
