@@ -8,7 +8,6 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import ids
-from dashboard.analytics.migration import churn_rates, ordered_matrix, row_shares
 from dashboard.components.common import empty_state, loading, page_title, section
 from dashboard.components.figures import empty_figure
 from dashboard.components.migration import (
@@ -158,21 +157,20 @@ def show_migration(store, previous_id, kind):
     except series_service.MigrationError as error:
         return empty_state(str(error)), empty, empty, ""
     kind = kind if kind in KIND_LABELS else "rule"
-    order = series_service.segment_order(kind)
-    cells = series_service.migration_cells(context.engine(), pair, kind, view.filters)
+    shown = series_service.migration_view(context.engine(), pair, kind, view.filters)
+    cells = shown.cells
     if cells.empty:
         none = empty_figure("No customer matches these filters")
         return _summary(pair, cells), none, none, ""
-    matrix = ordered_matrix(cells, order)
     heatmap = migration_heatmap(
-        matrix, row_shares(matrix), str(pair.previous.as_of), str(pair.current.as_of)
+        shown.matrix, shown.shares, str(pair.previous.as_of), str(pair.current.as_of)
     )
-    rates = churn_rates(cells, order)
     churn = [
-        html.P(churn_sentence(rates), className="mb-2"),
-        churn_table(rates, CHURN_TABLE),
+        html.P(churn_sentence(shown.rates), className="mb-2"),
+        churn_table(shown.rates, CHURN_TABLE),
     ]
-    return _summary(pair, cells), heatmap, migration_sankey(cells, order), churn
+    sankey = migration_sankey(cells, series_service.segment_order(kind))
+    return _summary(pair, cells), heatmap, sankey, churn
 
 
 def _summary(pair, cells) -> html.Div:

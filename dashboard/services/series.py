@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from dashboard.analytics.measure import choose_renewal_rule, read_status
-from dashboard.analytics.migration import GONE, NEW, churn_rates
+from dashboard.analytics.migration import GONE, NEW, churn_rates, ordered_matrix, row_shares
 from dashboard.analytics.rfm import RFM_SEGMENT_ORDER
 from dashboard.analytics.segments import SEGMENT_ORDER
 from dashboard.components.csv_export import csv_chunks, write_chunks
@@ -303,3 +303,22 @@ def cell_csv_chunks(
         filters or Filters(),
     )
     return csv_chunks((prepare_customers(chunk) for chunk in chunks), CUSTOMER_COLUMNS)
+
+
+@dataclass(frozen=True)
+class MigrationView:
+    """What the Migration page draws for one pair under the filters."""
+
+    cells: pd.DataFrame  # from, to, customers, churned (non-empty cells)
+    matrix: pd.DataFrame  # previous x current customers, segment order, new row, gone column
+    shares: pd.DataFrame  # the matrix as shares of its rows
+    rates: pd.DataFrame  # churn per previous segment, the base rate last
+
+
+def migration_view(
+    engine: Engine, pair: SnapshotPair, kind: str, filters: Filters | None = None
+) -> MigrationView:
+    cells = migration_cells(engine, pair, kind, filters)
+    order = segment_order(kind)
+    matrix = ordered_matrix(cells, order)
+    return MigrationView(cells, matrix, row_shares(matrix), churn_rates(cells, order))
