@@ -219,3 +219,43 @@ def propose_series(engine: Engine, dataset_id: int) -> Proposal | None:
             if share >= MIN_SHARED_SHARE and (best is None or shared > best.shared):
                 best = Proposal(series_name, other_id, shared, share)
     return best
+
+
+@dataclass(frozen=True)
+class CustomerSnapshot:
+    dataset_id: int
+    as_of: date
+    segment: str | None  # None: not in that snapshot (or that snapshot is not analysed)
+    rfm_segment: str | None
+    analysed: bool
+
+
+def customer_history(engine: Engine, dataset_id: int, customer_id: str) -> list[CustomerSnapshot]:
+    """The customer's rule and RFM segment in every snapshot of the data set's series, oldest
+    first (empty when the data set is in no series)."""
+    from db.models import CustomerResult
+
+    info = series_of(engine, dataset_id)
+    if info is None:
+        return []
+    history = []
+    with engine.connect() as connection:
+        for snapshot in info.snapshots:
+            row = None
+            if snapshot.run_id is not None:
+                row = connection.execute(
+                    select(CustomerResult.segment, CustomerResult.rfm_segment).where(
+                        CustomerResult.run_id == snapshot.run_id,
+                        CustomerResult.customer_id == customer_id,
+                    )
+                ).first()
+            history.append(
+                CustomerSnapshot(
+                    snapshot.dataset_id,
+                    snapshot.as_of,
+                    row.segment if row else None,
+                    row.rfm_segment if row else None,
+                    snapshot.run_id is not None,
+                )
+            )
+    return history

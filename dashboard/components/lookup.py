@@ -192,3 +192,30 @@ def profile_view(
             ),
         ]
     )
+
+
+def history_table(history: list, current_dataset_id: int) -> html.Div | None:
+    """The customer's segments in each snapshot of the series (None outside a series)."""
+    if not history:
+        return None
+    rows = []
+    for snapshot in history:
+        if not snapshot.analysed:
+            segment = rfm = "not analysed"
+        elif snapshot.segment is None:
+            segment = rfm = "not in this snapshot"
+        else:
+            segment, rfm = snapshot.segment, snapshot.rfm_segment
+        rows.append(
+            html.Tr(
+                [html.Td(str(snapshot.as_of)), html.Td(segment), html.Td(rfm)],
+                className="fw-semibold" if snapshot.dataset_id == current_dataset_id else None,
+            )
+        )
+    header = html.Thead(html.Tr([html.Th("Snapshot"), html.Th("Segment"), html.Th("RFM segment")]))
+    return html.Div(
+        [
+            html.H2("In each snapshot of the series", className="h6 fw-semibold mt-3"),
+            dbc.Table([header, html.Tbody(rows)], id="lookup-history", size="sm", className="mb-0"),
+        ]
+    )

@@ -8,7 +8,8 @@ from dash import Input, Output, callback, html
 
 from dashboard import ids
 from dashboard.components.common import empty_state, loading, section
-from dashboard.components.lookup import profile_view
+from dashboard.components.lookup import history_table, profile_view
+from dashboard.services.series import customer_history
 from dashboard.web import context
 from db.filters import MAX_CUSTOMER_ID_LENGTH
 from db.queries import customer_profile, messaging_strategies
@@ -64,7 +65,11 @@ def show_customer(customer_id, store):
     profile = customer_profile(engine, view.run.run_id, customer_id)
     if profile is None:
         return not_found(customer_id, view.run.dataset_name)
-    return profile_view(profile, messaging_strategies(engine), context.currency_of(view.run))
+    shown = profile_view(profile, messaging_strategies(engine), context.currency_of(view.run))
+    history = history_table(
+        customer_history(engine, view.run.dataset_id, customer_id), view.run.dataset_id
+    )
+    return shown if history is None else html.Div([shown, history])
 
 
 def not_found(customer_id: str, dataset_name: str) -> dbc.Alert:

@@ -322,3 +322,8 @@ def migration_view(
     order = segment_order(kind)
     matrix = ordered_matrix(cells, order)
     return MigrationView(cells, matrix, row_shares(matrix), churn_rates(cells, order))
+
+
+def customer_history(engine: Engine, dataset_id: int, customer_id: str) -> list:
+    """The customer's segments in every snapshot of the data set's series (see db.series)."""
+    return series.customer_history(engine, dataset_id, customer_id)

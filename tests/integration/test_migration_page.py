@@ -128,3 +128,39 @@ def _rows(table: dict) -> list[list[str]]:
         [visible_text(cell) for cell in row["props"]["children"]]
         for row in body["props"]["children"]
     ]
+
+
+def test_the_customer_lookup_shows_the_segment_in_each_snapshot(
+    series_ids, callbacks: CallbackClient
+) -> None:
+    def history(customer_id: str) -> str:
+        shown = callbacks.call(
+            "lookup-result.children", {("lookup-customer-id", "value"): customer_id}
+        )
+        return visible_text(
+            next(
+                node
+                for node in _nodes(shown["lookup-result"]["children"])
+                if node.get("props", {}).get("id") == "lookup-history"
+            )
+        )
+
+    assert history("C") == (
+        "SnapshotSegmentRFM segment"
+        "2024-01-31CasualHibernating"  # 10 h, 21 days: Medium, active
+        "2024-02-29LoyalChampions"
+        "2024-03-31LoyalChampions"
+    )
+    assert history("G").startswith(
+        "SnapshotSegmentRFM segment2024-01-31not in this snapshotnot in this snapshot"
+        "2024-02-29Casual"
+    )
+
+
+def _nodes(tree):
+    if isinstance(tree, dict):
+        yield tree
+        yield from _nodes(tree.get("props", {}).get("children"))
+    elif isinstance(tree, list):
+        for item in tree:
+            yield from _nodes(item)
