@@ -259,3 +259,29 @@ def customer_history(engine: Engine, dataset_id: int, customer_id: str) -> list[
                 )
             )
     return history
+
+
+def previous_snapshot(engine: Engine, dataset_id: int) -> Snapshot | None:
+    """The analysed snapshot just before this data set in its series, in one query (the
+    Overview asks on every filter change)."""
+    mine, theirs = aliased(SeriesMember), aliased(SeriesMember)
+    complete = (
+        select(func.max(AnalysisRun.id))
+        .where(AnalysisRun.dataset_id == theirs.dataset_id, AnalysisRun.status == "complete")
+        .scalar_subquery()
+    )
+    query = (
+        select(Dataset.id, Dataset.name, theirs.as_of_date, Dataset.rows_loaded, complete)
+        .select_from(mine)
+        .join(
+            theirs,
+            (theirs.series_id == mine.series_id) & (theirs.as_of_date < mine.as_of_date),
+        )
+        .join(Dataset, Dataset.id == theirs.dataset_id)
+        .where(mine.dataset_id == dataset_id, complete.is_not(None))
+        .order_by(theirs.as_of_date.desc())
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    return None if row is None else Snapshot(row[0], row[1], row[2], row[3], row[4])

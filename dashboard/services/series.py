@@ -23,6 +23,7 @@ from db import series, transitions
 from db.campaigns import followup_dataset
 from db.columns import CUSTOMER_COLUMNS
 from db.filters import Filters
+from db.queries import aggregate, totals_of
 from db.series import SeriesError, SeriesInfo, Snapshot
 
 __all__ = ["SeriesError", "churn_rule", "join_series", "refresh_links"]
@@ -327,3 +328,88 @@ def migration_view(
 def customer_history(engine: Engine, dataset_id: int, customer_id: str) -> list:
     """The customer's segments in every snapshot of the data set's series (see db.series)."""
     return series.customer_history(engine, dataset_id, customer_id)
+
+
+def previous_snapshot(engine: Engine, dataset_id: int) -> Snapshot | None:
+    """The analysed snapshot just before this data set in its series, if any."""
+    return series.previous_snapshot(engine, dataset_id)
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The Overview's headline numbers for one run under the filters."""
+
+    customers: int
+    avg_visits: float
+    avg_watch: float
+    targets: int
+    control: int
+    risky: int
+
+    @property
+    def risky_share(self) -> float | None:
+        return self.risky / self.customers if self.customers else None
+
+
+def kpis(engine: Engine, run_id: int, filters: Filters) -> Kpis:
+    by_segment = aggregate(engine, run_id, filters, by=["segment"])
+    totals = totals_of(by_segment)  # one query: the segments partition the filtered customers
+    risky = int(by_segment.loc[by_segment["segment"] == "Risky", "customers"].sum())
+    return Kpis(
+        customers=int(totals["customers"]),
+        avg_visits=float(totals["avg_visit_frequency"]),
+        avg_watch=float(totals["avg_watch_time_hours"]),
+        targets=int(totals["targets"]),
+        control=int(totals["control"]),
+        risky=risky,
+    )
+
+
+def series_trend(
+    engine: Engine, dataset_id: int, filters: Filters | None = None
+) -> tuple[SeriesInfo | None, pd.DataFrame]:
+    """Per analysed snapshot of the data set's series, oldest first, under the filters:
+    dataset_id, as_of, customers, avg_watch, avg_visits, targets, the share of each rule
+    segment (``share:<segment>``) and RFM segment (``rfm:<segment>``), and, from the second
+    on, the customers gone since the previous one and the churn rate of the previous one's
+    customers (``gone``, ``churn_rate``)."""
+    filters = filters or Filters()
+    info = series.series_of(engine, dataset_id)
+    if info is None:
+        return None, pd.DataFrame()
+    rows: list[dict[str, Any]] = []
+    previous: Snapshot | None = None
+    for snapshot in info.snapshots:
+        if snapshot.run_id is None:
+            continue
+        by_segment = aggregate(engine, snapshot.run_id, filters, by=["segment"])
+        by_rfm = aggregate(engine, snapshot.run_id, filters, by=["rfm_segment"])
+        totals = totals_of(by_segment)
+        customers = int(totals["customers"])
+        row: dict[str, Any] = {
+            "dataset_id": snapshot.dataset_id,
+            "as_of": snapshot.as_of,
+            "customers": customers,
+            "avg_watch": float(totals["avg_watch_time_hours"]),
+            "avg_visits": float(totals["avg_visit_frequency"]),
+            "targets": int(totals["targets"]),
+            "gone": None,
+            "churn_rate": None,
+        }
+        for column, frame, prefix, order in (
+            ("segment", by_segment, "share", SEGMENT_ORDER),
+            ("rfm_segment", by_rfm, "rfm", RFM_SEGMENT_ORDER),
+        ):
+            counts = dict(zip(frame[column], frame["customers"], strict=True))
+            for name in order:
+                row[f"{prefix}:{name}"] = counts.get(name, 0) / customers if customers else None
+        if previous is not None:
+            pair = pair_of(engine, info.name, previous.dataset_id, snapshot.dataset_id)
+            cells = migration_cells(engine, pair, "rule", filters)
+            before = cells[cells["from"] != NEW]
+            row["gone"] = int(before.loc[before["to"] == GONE, "customers"].sum())
+            total = int(before["customers"].sum())
+            row["churn_rate"] = int(before["churned"].sum()) / total if total else None
+        rows.append(row)
+        previous = snapshot
+    return info, pd.DataFrame(rows)

@@ -164,3 +164,39 @@ def _nodes(tree):
     elif isinstance(tree, list):
         for item in tree:
             yield from _nodes(item)
+
+
+def test_trends_per_snapshot_under_the_filters(series_ids, engine: Engine) -> None:
+    from dashboard.services.series import series_trend
+    from db.filters import Filters
+
+    info, frame = series_trend(engine, series_ids["mar"])
+    assert info.name == "Base"
+    assert frame["customers"].tolist() == [6, 6, 6]
+    assert frame["gone"].tolist()[1:] == [2, 2]
+    assert frame["churn_rate"].tolist()[1:] == [0.5, 2 / 6]
+    assert frame["share:Risky"].tolist() == [2 / 6, 3 / 6, 2 / 6]
+    assert frame["avg_watch"].tolist() == [11.0, 11.0, 11.0]
+
+    _, women = series_trend(engine, series_ids["mar"], Filters(gender=("Female",)))
+    assert women["customers"].tolist() == [3, 4, 4]  # A B C; + G; - B + I
+    assert women["gone"].tolist()[1:] == [0, 1]
+
+
+def test_overview_kpis_say_the_change_since_the_previous_snapshot(
+    series_ids, callbacks: CallbackClient
+) -> None:
+    tree = callbacks.view("overview-kpis.children", ALL)["overview-kpis"]["children"]
+    shown = visible_text(tree)
+    assert "2 customers · ▼ 16.7 pts since 2024-02-29" in shown  # Risky 50 % -> 33.3 %
+    assert "= 0 since 2024-02-29" in shown  # six customers in both
+    trend = callbacks.view("overview-trend.children", ALL)["overview-trend"]["children"]
+    assert "Series Base: 3 snapshots" in visible_text(trend)
+
+    page = callbacks.view("trends-summary.children", ALL)
+    assert text_of(page["trends-summary"]["children"], "trends-summary-text") == (
+        "Series Base: 3 analysed snapshots, 2024-01-31 to 2024-03-31."
+    )
+    customers = page["trends-customers"]["figure"]["data"]
+    assert customers[0]["y"] == [None, 2, 2]  # gone
+    assert customers[1]["y"] == [6.0, 6.0, 6.0]

@@ -85,7 +85,8 @@ def test_overview_kpis_equal_sql_under_filters(client, loaded, filters, where) -
 
 def test_a_filter_change_costs_few_statements(client, loaded) -> None:
     """Overview KPIs in one aggregate, the Discounts targets and budget in one; every
-    callback resolves the run with one small query (its description is cached by run id)."""
+    callback resolves the run with one small query (its description is cached by run id).
+    The KPIs also ask, in one small query, for the snapshot before (a series' change notes)."""
     engine = client.app.server.extensions["dashboard_engine"]
     filtered = view(gender=["Female"], segment=["Dormant", "Risky"])
     client.view("overview-kpis.children", ALL)  # warm: run description and filter options
@@ -100,7 +101,7 @@ def test_a_filter_change_costs_few_statements(client, loaded) -> None:
             client.view(output, filtered)
         counts[output] = counter.count
     assert counts == {
-        "overview-kpis.children": 2,
+        "overview-kpis.children": 3,
         "overview-treemap.figure": 2,
         "discounts-row-count.children": 2,
         "filter-count.children": 2,
