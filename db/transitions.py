@@ -9,6 +9,7 @@ per segment and, later, the churn model.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
@@ -24,6 +25,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
@@ -148,7 +150,11 @@ def write_transitions(
 
 
 def _transition_selects(
-    previous_run_id: int, current_run_id: int, previous_dataset_id: int, current_dataset_id: int
+    previous_run_id: int,
+    current_run_id: int,
+    previous_dataset_id: int,
+    current_dataset_id: int,
+    customer_id: str | None = None,
 ) -> list[Select]:
     """Two SELECTs of previous/current run ids, TRANSITION_COLUMNS and customers (see
     :func:`write_transitions`): the previous snapshot's customers with their current row
@@ -179,7 +185,7 @@ def _transition_selects(
         ),
     ]
     present_and_gone = (
-        select(literal(previous_run_id), literal(current_run_id), *previous_side, func.count())
+        select(*_labelled(previous_run_id, current_run_id, previous_side))
         .select_from(before)
         .outerjoin(now, and_(now.run_id == current_run_id, now.customer_id == before.customer_id))
         .outerjoin(
@@ -190,7 +196,7 @@ def _transition_selects(
                 label.next_dataset_id == current_dataset_id,
             ),
         )
-        .where(before.run_id == previous_run_id)
+        .where(before.run_id == previous_run_id, *_one(before, customer_id))
         .group_by(*previous_side)
     )
     earlier = aliased(CustomerResult, name="earlier")
@@ -208,11 +214,26 @@ def _transition_selects(
         false(),
     ]
     new = (
-        select(literal(previous_run_id), literal(current_run_id), *new_side, func.count())
-        .where(now.run_id == current_run_id, ~seen_before.exists())
+        select(*_labelled(previous_run_id, current_run_id, new_side))
+        .where(now.run_id == current_run_id, ~seen_before.exists(), *_one(now, customer_id))
         .group_by(now.segment, now.rfm_segment, now.gender, now.country, now.plan)
     )
     return [present_and_gone, new]
+
+
+def _labelled(
+    previous_run_id: int, current_run_id: int, grouped: list[ColumnElement]
+) -> list[ColumnElement]:
+    return [
+        literal(previous_run_id).label("previous_run_id"),
+        literal(current_run_id).label("current_run_id"),
+        *(column.label(name) for column, name in zip(grouped, TRANSITION_COLUMNS, strict=True)),
+        func.count().label("customers"),
+    ]
+
+
+def _one(rows: Any, customer_id: str | None) -> list[ColumnElement]:
+    return [] if customer_id is None else [rows.customer_id == customer_id]
 
 
 def has_transitions(engine: Engine, previous_run_id: int, current_run_id: int) -> bool:
@@ -230,9 +251,9 @@ def has_transitions(engine: Engine, previous_run_id: int, current_run_id: int) -
         )
 
 
-def _filter_condition(filters: Filters, kind: str) -> ColumnElement:
-    """The filter bar on the transitions table: current values, previous ones for the gone."""
-    table = SegmentTransition
+def _filter_condition(filters: Filters, table: Any) -> ColumnElement:
+    """The filter bar on transition rows (the table, or the same columns computed for one
+    customer): current values, previous ones for the gone."""
     conditions: list[ColumnElement] = []
     for name in ("gender", "country", "plan"):
         chosen = getattr(filters, name)
@@ -258,11 +279,27 @@ def transition_matrix(
     current_run_id: int,
     kind: str = "rule",
     filters: Filters | None = None,
+    dataset_ids: tuple[int, int] = (0, 0),
 ) -> pd.DataFrame:
     """Customers per (from, to) segment of ``kind`` (``rule`` or ``rfm``) under the filters:
-    columns ``from``, ``to``, ``customers``, ``churned``; only non-empty cells."""
+    columns ``from``, ``to``, ``customers``, ``churned``; only non-empty cells.
+    ``dataset_ids`` (previous, current) find the churn labels of a customer-ID filter."""
     column = KINDS[kind]
-    table = SegmentTransition
+    filters = filters or Filters()
+    if filters.customer_id:
+        # One customer: the transition rows computed for that id alone (the table has no ids).
+        found = union_all(
+            *_transition_selects(
+                previous_run_id, current_run_id, *dataset_ids, customer_id=filters.customer_id
+            )
+        ).subquery("one")
+        table, scope = found.c, []
+    else:
+        table = SegmentTransition
+        scope = [
+            table.previous_run_id == previous_run_id,
+            table.current_run_id == current_run_id,
+        ]
     source = getattr(table, f"previous_{column}")
     target = getattr(table, f"current_{column}")
     query = (
@@ -272,11 +309,7 @@ def transition_matrix(
             func.sum(table.customers),
             func.sum(case((table.churned.is_(True), table.customers), else_=0)),
         )
-        .where(
-            table.previous_run_id == previous_run_id,
-            table.current_run_id == current_run_id,
-            _filter_condition(filters or Filters(), kind),
-        )
+        .where(*scope, _filter_condition(filters, table))
         .group_by(source, target)
         .order_by(source, target)
     )

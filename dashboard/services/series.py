@@ -160,7 +160,12 @@ def migration_cells(
     """The non-empty cells (from, to, customers, churned) of the pair's matrix."""
     assert pair.previous.run_id is not None and pair.current.run_id is not None
     return transitions.transition_matrix(
-        engine, pair.previous.run_id, pair.current.run_id, kind, filters
+        engine,
+        pair.previous.run_id,
+        pair.current.run_id,
+        kind,
+        filters,
+        (pair.previous.dataset_id, pair.current.dataset_id),
     )
 
 

@@ -147,6 +147,22 @@ def test_filters_use_current_values_and_previous_ones_for_the_gone(series) -> No
     }
 
 
+def test_a_customer_id_filter_finds_that_customer_s_cell(series) -> None:
+    engine, ids = series
+    info = series_info(engine, "Base")
+    one = {"customer_id": "C"}
+    assert cells(engine, info, ids["jan"], ids["feb"], **one) == {("Casual", "Loyal"): 1}
+    assert cells(engine, info, ids["jan"], ids["feb"], customer_id="E") == {("Risky", "gone"): 1}
+    assert cells(engine, info, ids["jan"], ids["feb"], customer_id="G") == {("new", "Casual"): 1}
+    assert cells(engine, info, ids["jan"], ids["feb"], customer_id="G", gender=("Male",)) == {}
+    assert cells(engine, info, ids["jan"], ids["feb"], customer_id="nobody") == {}
+    from dashboard.services.series import migration_cells, pair_of
+
+    pair = pair_of(engine, "Base", ids["jan"], ids["feb"])
+    cancelled = migration_cells(engine, pair, "rule", Filters(customer_id="B"))
+    assert cancelled.values.tolist() == [["Loyal", "Risky", 1, 1]]  # present, but cancelled
+
+
 def test_churn_rates_per_previous_segment(series) -> None:
     engine, ids = series
     info = series_info(engine, "Base")
