@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from db.bulk import insert_frame
 from db.columns import storable_id
 from db.filters import NULL_TOKEN, Filters
 from db.models import AnalysisRun, Campaign, CampaignMember, Customer, CustomerResult, Dataset
@@ -178,6 +179,70 @@ def insert_campaign(
                 .where(Campaign.id == campaign_id)
                 .values(member_count=int(members), control_count=int(control))
             )
+    except IntegrityError as error:
+        raise CampaignRefused(NAME_TAKEN) from error
+    return campaign_id
+
+
+def insert_audience_campaign(
+    engine: Engine,
+    name: str,
+    dataset_id: int,
+    run_id: int,
+    members: pd.DataFrame,
+    created_by: str | None = None,
+) -> int:
+    """Freeze ``members`` (FROZEN_COLUMNS, the control flag already decided by the run's
+    rule) as campaign ``name`` on ``run_id`` of ``dataset_id``: a list that is not the
+    run's discount targets, such as a migration cell. One transaction, or CampaignRefused.
+    """
+    if members.empty:
+        raise CampaignRefused(NO_TARGETS)
+    try:
+        with engine.begin() as connection:
+            dataset = connection.execute(
+                select(Dataset.id, Dataset.name).where(Dataset.id == dataset_id)
+            ).first()
+            if dataset is None:
+                raise CampaignRefused(NO_DATASET)
+            taken = connection.execute(select(Campaign.id).where(Campaign.name == name)).scalar()
+            if taken is not None:
+                raise CampaignRefused(NAME_TAKEN, taken)
+            run = connection.execute(
+                select(AnalysisRun).where(
+                    AnalysisRun.id == run_id,
+                    AnalysisRun.dataset_id == dataset_id,
+                    AnalysisRun.status == "complete",
+                )
+            ).first()
+            if run is None:
+                raise CampaignRefused(RUN_REPLACED)
+            parameters = dict(run.parameters or {})
+            control = int(members["control_group"].astype(bool).sum())
+            campaign_id = connection.execute(
+                insert(Campaign).returning(Campaign.id),
+                {
+                    "name": name,
+                    "dataset_id": dataset_id,
+                    "dataset_name": dataset.name,
+                    "source_run_id": run.id,
+                    "baseline_as_of": run.as_of_date,
+                    "created_at": datetime.now(UTC),
+                    "created_by": created_by,
+                    "campaign_seed": str(parameters.get("campaign_seed", "")),
+                    "control_share": float(parameters.get("control_share", 0.0)),
+                    "discount_table": list(parameters.get("discount_table", [])),
+                    "member_count": len(members),
+                    "control_count": control,
+                },
+            ).scalar_one()
+            frame = members.loc[:, list(FROZEN_COLUMNS)].copy()
+            frame.insert(0, "campaign_id", campaign_id)
+            frame["last_login"] = [
+                value.isoformat() if hasattr(value, "isoformat") else value
+                for value in frame["last_login"]
+            ]
+            insert_frame(connection, "campaign_members", frame)
     except IntegrityError as error:
         raise CampaignRefused(NAME_TAKEN) from error
     return campaign_id

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,7 +41,28 @@ def make_engine(database_url: str, **kwargs) -> Engine:
         engine = create_engine(database_url, **kwargs)
         event.listen(engine, "connect", _enable_sqlite_foreign_keys)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(database_url, pool_pre_ping=True, **kwargs)
+    _POOLED_ENGINES.add(engine)
+    return engine
+
+
+_POOLED_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_inherited_pools() -> None:
+    """In a forked child: give every pooled engine a fresh pool, leaving the inherited
+    connections untouched (they belong to the parent).
+
+    Background jobs are forked from a web worker and inherit its pool: a job that reached
+    for it (a page's code resolving the view) would share one socket with the worker, and
+    both would wait forever for answers the other read. SQLAlchemy's advice for pools and
+    fork: ``engine.dispose(close=False)`` in the child, done here for every fork.
+    """
+    for engine in list(_POOLED_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_pools)
 
 
 @contextmanager

@@ -38,6 +38,16 @@ def add_series_parsers(subparsers: Any) -> None:
     export.add_argument("--from", dest="source", required=True, help="previous segment or new")
     export.add_argument("--to", dest="target", required=True, help="current segment or gone")
     export.add_argument("--out", type=Path, required=True)
+    freeze = cell.add_parser(
+        "freeze",
+        help="freeze one cell's customers as a campaign's target list (control rule applied)",
+    )
+    _add_pair_options(freeze)
+    freeze.add_argument("--kind", choices=KINDS, default="rule")
+    freeze.add_argument("--from", dest="source", required=True, help="previous segment or new")
+    freeze.add_argument("--to", dest="target", required=True, help="current segment")
+    freeze.add_argument("--name", required=True, help="a unique campaign name")
+    freeze.add_argument("--by", default=None, help="who creates it (stored with the campaign)")
 
     churn = subparsers.add_parser(
         "churn-rates", help="per consecutive snapshots and segment: who left by the next one"
@@ -124,6 +134,8 @@ def run_migration(args: argparse.Namespace, settings: Any) -> int:
             pair = pair_of(engine, args.series, args.previous, args.current)
             if args.migration_command == "export":
                 return _export_cell(engine, pair, args)
+            if args.migration_command == "freeze":
+                return _freeze_cell(engine, pair, args)
             cells = migration_cells(engine, pair, args.kind)
         except MigrationError as error:
             print(f"error: {error}", file=sys.stderr)
@@ -168,6 +180,24 @@ def _export_cell(engine: Any, pair: Any, args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"wrote {rows:,} customers ({args.source} -> {args.target}) to {args.out}")
+    return 0
+
+
+def _freeze_cell(engine: Any, pair: Any, args: argparse.Namespace) -> int:
+    from dashboard.services.campaigns import CampaignError
+    from dashboard.services.series import MigrationError, freeze_cell
+
+    try:
+        campaign = freeze_cell(
+            engine, pair, args.kind, args.source, args.target, args.name, args.by
+        )
+    except (CampaignError, MigrationError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"Campaign {campaign.id} ({campaign.name!r}): {campaign.members:,} customers of "
+        f"{args.source} -> {args.target} frozen, {campaign.control:,} held out as control."
+    )
     return 0
 
 

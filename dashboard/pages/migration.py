@@ -6,6 +6,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
 
 from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
@@ -18,6 +19,7 @@ from dashboard.components.migration import (
     migration_sankey,
 )
 from dashboard.services import series as series_service
+from dashboard.services.campaigns import CampaignError
 from dashboard.web import context
 from dashboard.web.downloads import migration_url
 
@@ -37,6 +39,9 @@ CELL_TABLE = "migration-cell-table"
 GRAPH_CONFIG = {"displaylogo": False}
 KIND_LABELS = {"rule": "Rule segments", "rfm": "RFM segments"}
 PREVIEW_ROWS = 20
+FREEZE_NAME = "migration-freeze-name"
+FREEZE = "migration-freeze"
+FREEZE_MESSAGE = "migration-freeze-message"
 
 
 def layout(**_query: str) -> html.Div:
@@ -107,7 +112,27 @@ def layout(**_query: str) -> html.Div:
                         className="d-flex justify-content-between align-items-center mb-2",
                     ),
                     loading(html.Div(id=CELL)),
+                    dbc.InputGroup(
+                        [
+                            dbc.Input(
+                                id=FREEZE_NAME,
+                                placeholder="Campaign name",
+                                maxLength=200,
+                                debounce=False,
+                            ),
+                            dbc.Button(
+                                "Freeze as a campaign's target list",
+                                id=FREEZE,
+                                color="primary",
+                                outline=True,
+                            ),
+                        ],
+                        size="sm",
+                        className="mt-3",
+                    ),
+                    html.Div(id=FREEZE_MESSAGE, className="small mt-2", role="status"),
                 ],
+                "Analysts can freeze a cell as a campaign (the run's control group rule applies)",
             ),
         ]
     )
@@ -228,3 +253,49 @@ def show_cell(click, store, previous_id, kind, _figure):
     )
     shown = "btn btn-outline-secondary btn-sm"
     return title, href, shown, [cell_preview_table(preview, CELL_TABLE), note]
+
+
+@callback(
+    Output(FREEZE_MESSAGE, "children"),
+    Input(FREEZE, "n_clicks"),
+    State(FREEZE_NAME, "value"),
+    State(HEATMAP, "clickData"),
+    State(ids.VIEW_STORE, "data"),
+    State(PREVIOUS, "value"),
+    State(KIND, "value"),
+    prevent_initial_call=True,
+)
+def freeze_cell(clicks, name, click, store, previous_id, kind):
+    """Freeze the selected cell as a campaign (analyst role; audited)."""
+    if not clicks:
+        raise PreventUpdate
+    if not context.can("analyst"):
+        return dbc.Alert("Freezing a campaign needs the analyst role.", color="danger")
+    points = (click or {}).get("points") or []
+    view = context.resolve_view(store)
+    if view.run is None or not points:
+        return dbc.Alert("Click a cell of the matrix first.", color="warning", className="py-2")
+    source, target = str(points[0].get("y")), str(points[0].get("x"))
+    try:
+        pair = _pair(view, previous_id)
+        campaign = series_service.freeze_cell(
+            context.engine(),
+            pair,
+            kind if kind in KIND_LABELS else "rule",
+            source,
+            target,
+            name or "",
+            context.identity().username,
+            actor=context.actor(),
+            filters=view.filters,
+        )
+    except (series_service.MigrationError, CampaignError) as error:
+        return dbc.Alert(str(error), color="danger", className="py-2 mb-0")
+    return dbc.Alert(
+        f"Campaign {campaign.name!r} frozen: {campaign.members:,} customers of {source} → "
+        f"{target}, {campaign.control:,} held out as control. Measure it on the Campaigns "
+        "page once a later export is loaded.",
+        color="success",
+        className="py-2 mb-0",
+        id=f"{FREEZE_MESSAGE}-text",
+    )

@@ -167,11 +167,11 @@ def _create(engine: Engine, name: str, dataset_id: int, created_by: str | None) 
         campaign_id = store.insert_campaign(engine, name, dataset_id, created_by)
     except store.CampaignRefused as error:
         # Chained to the database's IntegrityError when that was the cause, else to nothing.
-        raise CampaignError(_refusal(error, name, dataset_id)) from error.__cause__
+        raise CampaignError(refusal(error, name, dataset_id)) from error.__cause__
     return get_campaign(engine, campaign_id)
 
 
-def _refusal(error: store.CampaignRefused, name: str, dataset_id: int) -> str:
+def refusal(error: store.CampaignRefused, name: str, dataset_id: int) -> str:
     """The user's message for a campaign the database layer did not write."""
     if error.reason == store.NO_DATASET:
         return f"There is no data set {dataset_id}."

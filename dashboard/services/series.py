@@ -13,17 +13,27 @@ from typing import IO, Any
 import pandas as pd
 from sqlalchemy import Engine
 
+from dashboard.analytics.discounts import control_group_flags
 from dashboard.analytics.measure import choose_renewal_rule, read_status
 from dashboard.analytics.migration import GONE, NEW, churn_rates, ordered_matrix, row_shares
 from dashboard.analytics.rfm import RFM_SEGMENT_ORDER
 from dashboard.analytics.segments import SEGMENT_ORDER
 from dashboard.components.csv_export import csv_chunks, write_chunks
+from dashboard.services.campaigns import (
+    MAX_NAME_LENGTH,
+    CampaignError,
+    CampaignInfo,
+    get_campaign,
+)
+from dashboard.services.campaigns import refusal as campaign_refusal
 from dashboard.services.exports import prepare_customers
-from db import series, transitions
+from db import audit, series, transitions
+from db import campaigns as campaign_store
+from db.audit import COMMAND_LINE, Actor
 from db.campaigns import followup_dataset
 from db.columns import CUSTOMER_COLUMNS
 from db.filters import Filters
-from db.queries import aggregate, totals_of
+from db.queries import active_run, aggregate, totals_of
 from db.series import SeriesError, SeriesInfo, Snapshot
 
 __all__ = ["SeriesError", "churn_rule", "join_series", "refresh_links"]
@@ -418,3 +428,88 @@ def series_trend(
         rows.append(row)
         previous = snapshot
     return info, pd.DataFrame(rows)
+
+
+def freeze_cell(
+    engine: Engine,
+    pair: SnapshotPair,
+    kind: str,
+    source: str,
+    target: str,
+    name: str,
+    created_by: str | None = None,
+    actor: Actor | None = None,
+    filters: Filters | None = None,
+) -> CampaignInfo:
+    """Freeze one migration cell's customers as campaign ``name`` on the current snapshot.
+
+    Members are the cell's current rows under the filters; the control group follows the
+    run's rule (the seeded hash at the run's control share), so a customer held out here is
+    held out in the run's own discount list too. The reason each member carries is the cell
+    (``Loyal -> Risky``); customers who are not discount targets carry a 0 % discount. The
+    gone have no row in the current snapshot, so their cell cannot be frozen. Audited.
+    """
+    actor = actor or (Actor(created_by) if created_by else COMMAND_LINE)
+    cell = f"{source} -> {target}"
+    detail: dict[str, object] = {
+        "name": (name or "").strip()[:200],
+        "dataset_id": pair.current.dataset_id,
+        "previous_dataset_id": pair.previous.dataset_id,
+        "cell": f"{kind}: {cell}",
+    }
+    try:
+        campaign = _freeze(engine, pair, kind, source, target, name, created_by, filters, cell)
+    except (CampaignError, MigrationError):
+        audit.record_for(engine, actor, "create_campaign", "refused", detail)
+        raise
+    detail.update(campaign_id=campaign.id, members=campaign.members)
+    audit.record_for(engine, actor, "create_campaign", "ok", detail)
+    return campaign
+
+
+def _freeze(engine, pair, kind, source, target, name, created_by, filters, cell) -> CampaignInfo:
+    _check_cell(kind, source, target)
+    if target == GONE:
+        raise MigrationError(
+            "The gone are not in the current snapshot, so they cannot be its target list; "
+            "download the cell to reach them."
+        )
+    name = (name or "").strip()
+    if not name:
+        raise CampaignError("A campaign needs a name.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise CampaignError(f"A campaign name is at most {MAX_NAME_LENGTH} characters long.")
+    assert pair.current.run_id is not None and pair.previous.run_id is not None
+    run = active_run(engine, pair.current.dataset_id)
+    if run is None or run.run_id != pair.current.run_id:
+        raise MigrationError("The current snapshot was re-analysed meanwhile; please try again.")
+    chunks = transitions.iter_cell_customers(
+        engine,
+        pair.previous.run_id,
+        pair.current.run_id,
+        kind,
+        source,
+        target,
+        filters or Filters(),
+        chunk_rows=50_000,
+    )
+    frames = list(chunks)
+    members = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if members.empty:
+        raise MigrationError(f"No customer is in {cell} under these filters.")
+    members["control_group"] = control_group_flags(
+        members["customer_id"],
+        str(run.parameters.get("campaign_seed", "")),
+        float(run.parameters.get("control_share", 0.0)),
+    ).to_numpy()
+    members["target_reason"] = cell[:50]
+    members["discount_pct"] = members["discount_pct"].astype(float).fillna(0.0)
+    try:
+        campaign_id = campaign_store.insert_audience_campaign(
+            engine, name, pair.current.dataset_id, pair.current.run_id, members, created_by
+        )
+    except campaign_store.CampaignRefused as error:
+        raise CampaignError(
+            campaign_refusal(error, name, pair.current.dataset_id)
+        ) from error.__cause__
+    return get_campaign(engine, campaign_id)

@@ -200,3 +200,40 @@ def test_overview_kpis_say_the_change_since_the_previous_snapshot(
     customers = page["trends-customers"]["figure"]["data"]
     assert customers[0]["y"] == [None, 2, 2]  # gone
     assert customers[1]["y"] == [6.0, 6.0, 6.0]
+
+
+def test_an_analyst_freezes_the_clicked_cell_as_a_campaign(
+    series_ids, callbacks: CallbackClient, engine: Engine
+) -> None:
+    from sqlalchemy import text
+
+    values = {
+        ("migration-heatmap", "clickData"): {"points": [{"x": "Risky", "y": "new"}]},
+        ("migration-previous", "value"): series_ids["feb"],
+        ("migration-kind", "value"): "rule",
+        ("migration-freeze-name", "value"): "march sign-ups at risk",
+        ("migration-freeze", "n_clicks"): 1,
+    }
+    shown = callbacks.call(
+        "migration-freeze-message.children", values, changed=["migration-freeze.n_clicks"]
+    )
+    assert visible_text(shown["migration-freeze-message"]["children"]).startswith(
+        "Campaign 'march sign-ups at risk' frozen: 2 customers of new → Risky"
+    )
+    with engine.connect() as connection:
+        members = (
+            connection.execute(
+                text("SELECT customer_id FROM campaign_members ORDER BY customer_id")
+            )
+            .scalars()
+            .all()
+        )
+    assert members == ["I", "J"]
+    gone = {**values, ("migration-heatmap", "clickData"): {"points": [{"x": "gone", "y": "Risky"}]}}
+    gone[("migration-freeze-name", "value")] = "another"
+    refused = callbacks.call(
+        "migration-freeze-message.children", gone, changed=["migration-freeze.n_clicks"]
+    )
+    assert "The gone are not in the current snapshot" in visible_text(
+        refused["migration-freeze-message"]["children"]
+    )

@@ -115,3 +115,57 @@ def test_refusals_say_why_and_change_nothing(cli: Path, capsys) -> None:
     )
     code, _, err = run(capsys, "churn-rates", "--series", "Nope")
     assert (code, err.strip()) == (1, "error: There is no series 'Nope' (see: series list).")
+
+
+def test_a_cell_frozen_as_a_campaign_holds_its_customers_with_the_control_rule(
+    cli: Path, capsys, engine: Engine
+) -> None:
+    from sqlalchemy import text
+
+    from dashboard.analytics.discounts import control_group_flags
+
+    for month in ("jan", "feb"):
+        assert run(capsys, "ingest", str(cli / f"{month}.csv"), "--series", "Base")[0] == 0
+    code, out, err = run(
+        capsys, "migration", "freeze", "--series", "Base", "--from", "new", "--to", "Risky",
+        "--name", "new and risky", "--by", "ana",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out.startswith("Campaign 1 ('new and risky'): 1 customers of new -> Risky frozen")
+    with engine.connect() as connection:
+        members = connection.execute(
+            text(
+                "SELECT customer_id, segment, target_reason, discount_pct, control_group "
+                "FROM campaign_members ORDER BY customer_id"
+            )
+        ).all()
+        seed, share = connection.execute(
+            text("SELECT campaign_seed, control_share FROM campaigns")
+        ).one()
+    import pandas as pd
+
+    held_out = bool(control_group_flags(pd.Series(["H"]), seed, share).iloc[0])
+    assert [tuple(m) for m in members] == [("H", "Risky", "new -> Risky", 0.0, held_out)]
+
+    code, _, err = run(
+        capsys, "migration", "freeze", "--series", "Base", "--from", "Risky", "--to", "gone",
+        "--name", "lost ones",
+    )  # fmt: skip
+    assert code == 1 and "The gone are not in the current snapshot" in err
+    code, _, err = run(
+        capsys, "migration", "freeze", "--series", "Base", "--from", "new", "--to", "Risky",
+        "--name", "new and risky",
+    )  # fmt: skip
+    assert code == 1 and "A campaign named 'new and risky' already exists (id 1)." in err
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM campaigns")).scalar_one() == 1
+        outcomes = (
+            connection.execute(
+                text(
+                    "SELECT outcome FROM audit_events WHERE action = 'create_campaign' ORDER BY id"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert outcomes == ["ok", "refused", "refused"]
