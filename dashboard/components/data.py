@@ -148,6 +148,10 @@ def upload_summary(summary: dict[str, Any], ids: dict[str, str]) -> html.Div:
             className="text-muted small mb-2",
         ),
     ]
+    if summary.get("series_note"):
+        parts.append(
+            html.Div(summary["series_note"], id=f"{ids['headline']}-series", className="small mb-2")
+        )
     if not summary.get("ok"):
         parts.append(refusal(summary.get("message", ""), ids["refusal"]))
     if summary.get("rejected_by_reason"):
@@ -298,3 +302,41 @@ def dataset_grid(grid_id: str) -> dag.AgGrid:
         },
         style={"width": "100%"},
     )
+
+
+def series_timelines(found: list, element_id: str) -> html.Div:
+    """Each series as a timeline: its snapshots oldest first, as-of, data set, customers."""
+    if not found:
+        return html.Div(
+            "No series yet: give an upload a series name (or python -m dashboard ingest FILE "
+            "--series NAME) to follow the same customers export after export.",
+            id=element_id,
+            className="text-muted small",
+        )
+    blocks = []
+    for info in found:
+        steps = []
+        for snapshot in info.snapshots:
+            status = "" if snapshot.run_id else " · not analysed"
+            steps.append(
+                html.Li(
+                    [
+                        html.Span(str(snapshot.as_of), className="fw-semibold me-2"),
+                        f"data set {snapshot.dataset_id} · {snapshot.name} · "
+                        f"{formatting.count(snapshot.customers)} customers{status}",
+                    ],
+                    className="list-group-item py-1 small",
+                )
+            )
+        blocks.append(
+            html.Div(
+                [
+                    html.Div(
+                        f"{info.name} · {len(info.snapshots)} snapshots",
+                        className="fw-semibold small mb-1",
+                    ),
+                    html.Ol(steps, className="list-group list-group-numbered mb-3"),
+                ]
+            )
+        )
+    return html.Div(blocks, id=element_id)

@@ -22,8 +22,10 @@ from dashboard.components.data import (
     dataset_rows,
     merged_column_map,
     rejected_csv,
+    series_timelines,
     upload_summary,
 )
+from dashboard.services import series as series_service
 from dashboard.services.analysis import MAX_K, MIN_K, run_reanalysis_job
 from dashboard.services.job_slots import queued_job
 from dashboard.services.upload_store import find_upload, forget_upload, uploads_folder
@@ -37,6 +39,9 @@ dash.register_page(__name__, path="/data", name="Data", order=6, title="Data")
 UPLOAD = "data-upload"
 UPLOADED = "data-uploaded"  # {"token", "filename"} from POST /upload, or {"error"}
 NAME = "data-name"
+SERIES = "data-series"
+SERIES_NAMES = "data-series-names"
+TIMELINES = "data-series-timelines"
 DATE_ORDER = "data-date-order"
 COLUMN_MAP = "data-column-map"
 RELOAD = "data-reload"
@@ -105,6 +110,14 @@ def _limit_text() -> str:
     return f"Up to {limit / MB:,.0f} MB; bigger files: python -m dashboard ingest FILE"
 
 
+def _series_names() -> list[str]:
+    try:
+        engine = context.engine()
+    except RuntimeError:  # outside a request (layout validation)
+        return []
+    return [info.name for info in series_service.all_series(engine)]
+
+
 def _upload_form() -> html.Div:
     return html.Div(
         [
@@ -129,6 +142,18 @@ def _upload_form() -> html.Div:
             dbc.Label("Display name (optional)", html_for=NAME, className="small mb-0"),
             dbc.Input(
                 id=NAME, placeholder="The file name", maxLength=200, className="mb-2", value=""
+            ),
+            dbc.Label("Series (optional)", html_for=SERIES, className="small mb-0"),
+            dbc.Input(
+                id=SERIES,
+                placeholder="The customer base this export is a snapshot of",
+                maxLength=200,
+                className="mb-2",
+                value="",
+                list=SERIES_NAMES,
+            ),
+            html.Datalist(
+                id=SERIES_NAMES, children=[html.Option(value=name) for name in _series_names()]
             ),
             dbc.Label("Dates like 01/02/2024", html_for=DATE_ORDER, className="small mb-0"),
             dbc.RadioItems(
@@ -285,6 +310,11 @@ def layout(**_query: str) -> html.Div:
                 ],
                 className="g-3",
             ),
+            section(
+                "Series",
+                loading(html.Div(id=TIMELINES)),
+                "The same customer base export after export, oldest snapshot first",
+            ),
         ]
     )
 
@@ -344,6 +374,7 @@ clientside_callback(
     State(NAME, "value"),
     State(DATE_ORDER, "value"),
     State(COLUMN_MAP, "value"),
+    State(SERIES, "value"),
     background=True,
     progress=[Output(PROGRESS, "children")],
     running=[
@@ -353,7 +384,7 @@ clientside_callback(
     ],
     prevent_initial_call=True,
 )
-def load_file(set_progress, uploaded, _reload, name, date_order, map_text):
+def load_file(set_progress, uploaded, _reload, name, date_order, map_text, series=None):
     """Ingest then analyse the stored upload; the summary goes to RESULT_STORE.
 
     The job runs in a forked worker process, so it opens its own connection pool instead of
@@ -382,6 +413,7 @@ def load_file(set_progress, uploaded, _reload, name, date_order, map_text):
             chunk_rows=settings.ingest_chunk_rows,
             on_progress=lambda text: set_progress(text),
             actor=context.actor(),
+            series=series or None,
         )
     set_progress("")
     if summary.get("ok"):
@@ -523,6 +555,15 @@ def show_datasets(store, _summary, _reanalysis):
     view = context.resolve_view(store)
     active = view.run.dataset_id if view.run is not None else None
     return dataset_rows(list_datasets(context.engine()), active)
+
+
+@callback(
+    Output(TIMELINES, "children"),
+    Input(RESULT_STORE, "data"),
+    Input(REANALYSIS_STORE, "data"),
+)
+def show_series(_summary, _reanalysis):
+    return series_timelines(series_service.all_series(context.engine()), f"{TIMELINES}-list")
 
 
 @callback(

@@ -513,3 +513,8 @@ def _freeze(engine, pair, kind, source, target, name, created_by, filters, cell)
             campaign_refusal(error, name, pair.current.dataset_id)
         ) from error.__cause__
     return get_campaign(engine, campaign_id)
+
+
+def all_series(engine: Engine) -> list[SeriesInfo]:
+    """Every series with its snapshots, by name (the Data page's timelines)."""
+    return series.list_series(engine)

@@ -21,12 +21,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from dashboard.services import series as series_links
 from dashboard.services.analysis import AnalysisError, analyze_dataset
 from dashboard.services.upload_store import StoredUpload, forget_upload
 from db import audit, fields
 from db.audit import COMMAND_LINE, Actor
 from db.ingest import IngestError, IngestOptions, MissingColumns, ingest_file
 from db.queries import active_run, dataset_of_file
+from db.series import SeriesError, propose_series
 from db.session import make_engine
 
 log = logging.getLogger(__name__)
@@ -203,8 +205,13 @@ def run_upload(
     chunk_rows: int = 50_000,
     on_progress: Callable[[str], None] | None = None,
     actor: Actor = COMMAND_LINE,
+    series: str | None = None,
 ) -> dict[str, Any]:
     """Load and analyse one uploaded file; returns a summary dict for the screen.
+
+    ``series``: the series the file is the next snapshot of (created when new); without it
+    the summary proposes one whose latest snapshot shares at least half the customer ids
+    (``series_note``). A refused series (same as-of) leaves the data set loaded outside it.
 
     ``source`` is the stored file (:mod:`dashboard.services.upload_store`) or a ``data:``
     URL of its bytes.
@@ -225,6 +232,7 @@ def run_upload(
         map_text=map_text,
         chunk_rows=chunk_rows,
         on_progress=on_progress,
+        series=series,
     )
     detail = {key: summary[key] for key in AUDITED_KEYS if summary.get(key) is not None}
     detail["file"] = detail.get("file") or safe_filename(filename)
@@ -272,6 +280,7 @@ def _upload(
     map_text: str | None,
     chunk_rows: int,
     on_progress: Callable[[str], None] | None,
+    series: str | None = None,
 ) -> dict[str, Any]:
     report = on_progress or (lambda _text: None)
     filename = safe_filename(filename)
@@ -317,8 +326,11 @@ def _upload(
         "as_of": result.as_of_date.isoformat(),
         "message": result.summary(),
     }
+    summary["series_note"] = _place_in_series(engine, result.dataset_id, series)
     run = active_run(engine, result.dataset_id)
     if result.already_loaded and run is not None:
+        if series and not summary["series_note"].startswith("Not added"):
+            series_links.refresh_links(engine, result.dataset_id)
         return {**summary, "run_id": run.run_id, "customers": run.customers, "targets": run.targets}
     if result.already_loaded:  # loaded before, but its analysis never finished: finish it
         summary["message"] = unfinished_message(result.dataset_id, result.name)
@@ -342,3 +354,23 @@ def _upload(
         "customers": analysed.customers,
         "targets": analysed.targets,
     }
+
+
+def _place_in_series(engine: Engine, dataset_id: int, name: str | None) -> str:
+    """Join the named series (the analysis that follows links the snapshots), or propose
+    the series the data set seems to continue; one sentence for the summary."""
+    name = (name or "").strip()
+    if not name:
+        proposal = propose_series(engine, dataset_id)
+        if proposal is None:
+            return ""
+        return (
+            f"This export shares {proposal.shared:,} customer ids ({proposal.share:.0%}) with "
+            f"the latest snapshot of series {proposal.series_name!r}: load it again with that "
+            "series name (or python -m dashboard series add) to compare the two."
+        )
+    try:
+        info = series_links.join_series(engine, dataset_id, name, link=False)
+    except SeriesError as error:
+        return f"Not added to a series: {error}"
+    return f"Snapshot {len(info.snapshots)} of series {info.name!r}."
