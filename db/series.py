@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+import pandas as pd
+from sqlalchemy import Connection, Engine, Integer, case, cast, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -285,3 +286,93 @@ def previous_snapshot(engine: Engine, dataset_id: int) -> Snapshot | None:
     with engine.connect() as connection:
         row = connection.execute(query).first()
     return None if row is None else Snapshot(row[0], row[1], row[2], row[3], row[4])
+
+
+ACTIVE_DAYS = 30
+
+
+def cohort_counts(engine: Engine, series_id: int) -> pd.DataFrame:
+    """Per join month (``YYYY-MM``) and snapshot: the cohort's size and how many of it are in
+    the snapshot and active there (a login within ACTIVE_DAYS of its as-of).
+
+    A customer's join month is the one its earliest snapshot in the series gives; customers
+    without a join date belong to no cohort. Columns: join_month, cohort_size, dataset_id,
+    as_of, present, active; a snapshot without any of a cohort has no row for it.
+    """
+    postgres = engine.dialect.name == "postgresql"
+
+    def month(column):
+        return func.to_char(column, "YYYY-MM") if postgres else func.strftime("%Y-%m", column)
+
+    def days_between(later, earlier):
+        if postgres:
+            return later - earlier
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+
+    member = aliased(SeriesMember)
+    ranked = (
+        select(
+            Customer.customer_id,
+            month(Customer.join_date).label("join_month"),
+            func.row_number()
+            .over(partition_by=Customer.customer_id, order_by=member.as_of_date)
+            .label("position"),
+        )
+        .join(member, member.dataset_id == Customer.dataset_id)
+        .where(member.series_id == series_id, Customer.join_date.is_not(None))
+        .subquery("ranked")
+    )
+    first = (
+        select(ranked.c.customer_id, ranked.c.join_month)
+        .where(ranked.c.position == 1)
+        .subquery("first")
+    )
+    sizes = (
+        select(first.c.join_month, func.count().label("cohort_size"))
+        .group_by(first.c.join_month)
+        .subquery("sizes")
+    )
+    seen = aliased(Customer)
+    snapshot = aliased(SeriesMember)
+    active = case((days_between(snapshot.as_of_date, seen.last_login) <= ACTIVE_DAYS, 1), else_=0)
+    counts = (
+        select(
+            first.c.join_month,
+            snapshot.dataset_id,
+            snapshot.as_of_date,
+            func.count().label("present"),
+            func.sum(active).label("active"),
+        )
+        .join(seen, seen.customer_id == first.c.customer_id)
+        .join(
+            snapshot,
+            (snapshot.dataset_id == seen.dataset_id) & (snapshot.series_id == series_id),
+        )
+        .group_by(first.c.join_month, snapshot.dataset_id, snapshot.as_of_date)
+        .subquery("counts")
+    )
+    query = (
+        select(
+            sizes.c.join_month,
+            sizes.c.cohort_size,
+            counts.c.dataset_id,
+            counts.c.as_of_date,
+            counts.c.present,
+            counts.c.active,
+        )
+        .join(counts, counts.c.join_month == sizes.c.join_month)
+        .order_by(sizes.c.join_month, counts.c.as_of_date)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    frame = pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=["join_month", "cohort_size", "dataset_id", "as_of", "present", "active"],
+    )
+    if frame.empty:
+        return frame
+    frame["as_of"] = [
+        value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        for value in frame["as_of"]
+    ]
+    return frame.astype({"present": "int64", "active": "int64"})

@@ -77,3 +77,27 @@ def churn_rates(
     return pd.DataFrame(
         rows, columns=["segment", "customers", "churned", "rate", "low", "high", "lift"]
     )
+
+
+def cohort_shares(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Join month x snapshot tables of the share of each cohort still present and active.
+
+    ``counts`` is ``db.series.cohort_counts``. A snapshot taken during the join month itself
+    would show a cohort still filling up, so only snapshots from the first day of the next
+    month on are kept. Rows: join months, oldest first; columns: snapshot as-of dates.
+    """
+    if counts.empty:
+        empty = pd.DataFrame()
+        return empty, empty
+    next_month = pd.to_datetime(counts["join_month"] + "-01") + pd.offsets.MonthBegin(1)
+    kept = counts[pd.to_datetime(counts["as_of"]) >= next_month]
+    if kept.empty:
+        empty = pd.DataFrame()
+        return empty, empty
+    present = kept.assign(share=kept["present"] / kept["cohort_size"]).pivot(
+        index="join_month", columns="as_of", values="share"
+    )
+    active = kept.assign(share=kept["active"] / kept["cohort_size"]).pivot(
+        index="join_month", columns="as_of", values="share"
+    )
+    return present.sort_index(), active.sort_index()

@@ -112,3 +112,68 @@ def change_note(current: float | None, previous: float | None, kind: str, since:
     else:
         text = formatting.number(size)
     return f"{arrow} {text} since {since.isoformat()}"
+
+
+MAX_COHORTS = 24
+
+
+def cohort_heatmap(table: pd.DataFrame, title: str) -> dict:
+    """Join month (rows, newest at the bottom) x snapshot: the share of the cohort."""
+    shown = table.tail(MAX_COHORTS)
+    height = 150 + 26 * len(shown)  # every row tall enough to read its share
+    z = [[None if v != v else round(float(v), 4) for v in row] for row in shown.to_numpy()]
+    heatmap = {
+        "type": "heatmap",
+        "z": z,
+        "x": [str(day) for day in shown.columns],
+        "y": list(shown.index),
+        "text": [["" if v is None else f"{v * 100:.0f} %" for v in row] for row in z],
+        "texttemplate": "%{text}",
+        "colorscale": [[0.0, "#fff5eb"], [0.5, "#fd8d3c"], [1.0, "#7f2704"]],
+        "zmin": 0,
+        "zmax": 1,
+        "colorbar": {"tickformat": ".0%", "thickness": 12},
+        "hovertemplate": "Joined %{y}, snapshot %{x}: %{z:.1%}<extra></extra>",
+        "xgap": 2,
+        "ygap": 2,
+    }
+    layout = {
+        "title": {"text": title, "font": {"size": 13}, "x": 0.01},
+        "height": height,
+        "xaxis": {"type": "category", "title": {"text": "Snapshot (as of)"}},
+        "yaxis": {"type": "category", "title": {"text": "Joined in"}, "autorange": "reversed"},
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    }
+    return figure_dict([heatmap], layout)
+
+
+def retention_curves(table: pd.DataFrame, cohorts: int = 6, height: int = 360) -> dict:
+    """The share of each of the newest cohorts still present, snapshot after snapshot."""
+    lines = []
+    for position, (month, row) in enumerate(table.tail(cohorts).iterrows()):
+        values = row.dropna()
+        lines.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "x": [str(day) for day in values.index],
+                "y": [round(float(v), 4) for v in values],
+                "name": f"Joined {month}",
+                "line": {"width": 2},
+                "marker": {"size": 6},
+                "legendrank": position,
+            }
+        )
+    layout = {
+        "title": {
+            "text": "Retention curves of the newest cohorts",
+            "font": {"size": 13},
+            "x": 0.01,
+        },
+        "height": height,
+        "xaxis": {"type": "category", "title": {"text": "Snapshot (as of)"}},
+        "yaxis": {"tickformat": ".0%", "range": [0, 1.05]},
+        "legend": {"orientation": "h", "y": -0.3},
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    }
+    return figure_dict(lines, layout)

@@ -11,8 +11,10 @@ from dashboard import ids
 from dashboard.components.common import empty_state, loading, page_title, section
 from dashboard.components.figures import empty_figure
 from dashboard.components.trends import (
+    cohort_heatmap,
     customers_chart,
     engagement_chart,
+    retention_curves,
     shares_chart,
     targets_chart,
 )
@@ -28,6 +30,10 @@ RULE_SHARES = "trends-rule-shares"
 RFM_SHARES = "trends-rfm-shares"
 TARGETS = "trends-targets"
 GRAPHS = (CUSTOMERS, ENGAGEMENT, RULE_SHARES, RFM_SHARES, TARGETS)
+COHORTS = "trends-cohorts"
+COHORT_PRESENT = "trends-cohort-present"
+COHORT_ACTIVE = "trends-cohort-active"
+COHORT_CURVES = "trends-cohort-curves"
 GRAPH_CONFIG = {"displaylogo": False}
 
 
@@ -52,6 +58,12 @@ def layout(**_query: str) -> html.Div:
                     dbc.Col(section("Targets and churn", _graph(TARGETS)), lg=6),
                 ],
                 className="g-3",
+            ),
+            section(
+                "Cohort retention",
+                loading(html.Div(id=COHORTS)),
+                "Customers by join month: the share still in each later snapshot, and the "
+                "share active (a login within 30 days of the snapshot)",
             ),
         ]
     )
@@ -87,4 +99,44 @@ def show_trends(store):
         shares_chart(frame, "share", series_service.SEGMENT_ORDER, "Share of each rule segment"),
         shares_chart(frame, "rfm", series_service.RFM_SEGMENT_ORDER, "Share of each RFM segment"),
         targets_chart(frame),
+    )
+
+
+@callback(Output(COHORTS, "children"), Input(ids.VIEW_STORE, "data"))
+def show_cohorts(store):
+    """Cohorts over the whole series (the filter bar does not apply: a cohort is everyone
+    who joined in a month)."""
+    view = context.resolve_view(store)
+    if view.run is None:
+        return empty_state("No analysed data set yet: load a CSV on the Data page.")
+    present, active = series_service.cohorts(context.engine(), view.run.dataset_id)
+    if present.empty:
+        return empty_state(
+            "No cohort to show: this needs a series with join dates and a snapshot taken "
+            "after a join month ended."
+        )
+    return dbc.Row(
+        [
+            dbc.Col(
+                dcc.Graph(
+                    id=COHORT_PRESENT,
+                    figure=cohort_heatmap(present, "Still in the snapshot"),
+                    config=GRAPH_CONFIG,
+                ),
+                lg=6,
+            ),
+            dbc.Col(
+                dcc.Graph(
+                    id=COHORT_ACTIVE,
+                    figure=cohort_heatmap(active, "Active within 30 days"),
+                    config=GRAPH_CONFIG,
+                ),
+                lg=6,
+            ),
+            dbc.Col(
+                dcc.Graph(id=COHORT_CURVES, figure=retention_curves(present), config=GRAPH_CONFIG),
+                lg=12,
+            ),
+        ],
+        className="g-2",
     )

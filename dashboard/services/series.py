@@ -15,7 +15,14 @@ from sqlalchemy import Engine
 
 from dashboard.analytics.discounts import control_group_flags
 from dashboard.analytics.measure import choose_renewal_rule, read_status
-from dashboard.analytics.migration import GONE, NEW, churn_rates, ordered_matrix, row_shares
+from dashboard.analytics.migration import (
+    GONE,
+    NEW,
+    churn_rates,
+    cohort_shares,
+    ordered_matrix,
+    row_shares,
+)
 from dashboard.analytics.rfm import RFM_SEGMENT_ORDER
 from dashboard.analytics.segments import SEGMENT_ORDER
 from dashboard.components.csv_export import csv_chunks, write_chunks
@@ -518,3 +525,12 @@ def _freeze(engine, pair, kind, source, target, name, created_by, filters, cell)
 def all_series(engine: Engine) -> list[SeriesInfo]:
     """Every series with its snapshots, by name (the Data page's timelines)."""
     return series.list_series(engine)
+
+
+def cohorts(engine: Engine, dataset_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cohort retention for the data set's series: (share still present, share active within
+    30 days) per join month and snapshot; empty outside a series or without join dates."""
+    info = series.series_of(engine, dataset_id)
+    if info is None:
+        return pd.DataFrame(), pd.DataFrame()
+    return cohort_shares(series.cohort_counts(engine, info.series_id))

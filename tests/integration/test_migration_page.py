@@ -237,3 +237,8 @@ def test_an_analyst_freezes_the_clicked_cell_as_a_campaign(
     assert "The gone are not in the current snapshot" in visible_text(
         refused["migration-freeze-message"]["children"]
     )
+
+
+def test_cohorts_need_join_dates(series_ids, callbacks: CallbackClient) -> None:
+    shown = callbacks.view("trends-cohorts.children", ALL)["trends-cohorts"]["children"]
+    assert visible_text(shown).startswith("No cohort to show: this needs a series with join dates")
