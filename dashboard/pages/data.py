@@ -32,7 +32,7 @@ from dashboard.services.upload_store import find_upload, forget_upload, uploads_
 from dashboard.services.uploads import MB, run_upload_job, stopped_upload
 from dashboard.web import auth, context
 from db.filters import search_from_view, view_from_search
-from db.queries import dataset_file, delete_dataset, list_datasets, rejected_rows
+from db.queries import dataset_file, list_datasets, rejected_rows
 
 dash.register_page(__name__, path="/data", name="Data", order=6, title="Data")
 
@@ -628,7 +628,7 @@ def delete_selected(confirmed, selected, store):
     if not context.can("admin"):
         return "Deleting needs the admin role.", no_update
     dataset_id = int(selected[0]["id"])
-    deleted = delete_dataset(context.engine(), dataset_id)
+    deleted = series_service.delete_dataset(context.engine(), dataset_id)
     context.record("delete_dataset", {"dataset_id": dataset_id}, "ok" if deleted else "missing")
     view = context.resolve_view(store)
     active = view.run.dataset_id if view.run is not None else None

@@ -41,6 +41,7 @@ from db.campaigns import followup_dataset
 from db.columns import CUSTOMER_COLUMNS
 from db.filters import Filters
 from db.queries import active_run, aggregate, totals_of
+from db.queries import delete_dataset as delete_stored_dataset
 from db.series import SeriesError, SeriesInfo, Snapshot
 
 __all__ = ["SeriesError", "churn_rule", "join_series", "refresh_links"]
@@ -534,3 +535,14 @@ def cohorts(engine: Engine, dataset_id: int) -> tuple[pd.DataFrame, pd.DataFrame
     if info is None:
         return pd.DataFrame(), pd.DataFrame()
     return cohort_shares(series.cohort_counts(engine, info.series_id))
+
+
+def delete_dataset(engine: Engine, dataset_id: int) -> bool:
+    """Delete a data set; when it sat between two snapshots of a series, the two are linked
+    to each other instead (churn labels and transitions), so the series has no gap."""
+    info = series.series_of(engine, dataset_id)
+    before = series.neighbours(info, dataset_id)[0] if info is not None else None
+    deleted = delete_stored_dataset(engine, dataset_id)
+    if deleted and before is not None:
+        refresh_links(engine, before.dataset_id)
+    return deleted

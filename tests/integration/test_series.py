@@ -205,3 +205,29 @@ def test_a_new_export_of_the_same_customers_is_proposed_its_series(
     assert (proposal.series_name, proposal.dataset_id, proposal.shared) == ("Base", jan, 4)
     mar = load(any_engine, tmp_path, "mar")  # shares A and C with January: a third
     assert propose_series(any_engine, mar) is None
+
+
+def test_deleting_a_middle_snapshot_links_its_neighbours(series) -> None:
+    from dashboard.services.series import delete_dataset
+
+    engine, ids = series
+    assert delete_dataset(engine, ids["feb"])
+    info = series_info(engine, "Base")
+    assert [s.dataset_id for s in info.snapshots] == [ids["jan"], ids["mar"]]
+    assert cells(engine, info, ids["jan"], ids["mar"]) == {
+        ("Loyal", "Loyal"): 1,
+        ("Casual", "Loyal"): 1,
+        ("Loyal", "gone"): 1,
+        ("Dormant", "gone"): 1,
+        ("Risky", "gone"): 2,
+        ("new", "Casual"): 2,
+        ("new", "Risky"): 2,
+    }
+    with engine.connect() as connection:
+        labels = connection.execute(
+            text(
+                "SELECT next_dataset_id, count(*), sum(CASE WHEN churned THEN 1 ELSE 0 END) "
+                "FROM churn_labels GROUP BY next_dataset_id"
+            )
+        ).all()
+    assert [tuple(row) for row in labels] == [(ids["mar"], 6, 4)]  # B, D, E and F left
