@@ -108,6 +108,49 @@ class CampaignRefused(Exception):
 # --- Campaigns -----------------------------------------------------------------------------
 
 
+def _checked_dataset(connection: Connection, name: str, dataset_id: int) -> Row[Any]:
+    """The data set a new campaign freezes (id, name); refused when absent or the name is taken."""
+    dataset = connection.execute(
+        select(Dataset.id, Dataset.name).where(Dataset.id == dataset_id)
+    ).first()
+    if dataset is None:
+        raise CampaignRefused(NO_DATASET)
+    taken = connection.execute(select(Campaign.id).where(Campaign.name == name)).scalar()
+    if taken is not None:
+        raise CampaignRefused(NAME_TAKEN, taken)
+    return dataset
+
+
+def _insert_campaign_row(
+    connection: Connection,
+    name: str,
+    dataset_name: str,
+    run: Row[Any],
+    created_by: str | None,
+    members: int = 0,
+    control: int = 0,
+) -> int:
+    """The campaign row, with the run's seed, control share and discount table."""
+    parameters = dict(run.parameters or {})
+    return connection.execute(
+        insert(Campaign).returning(Campaign.id),
+        {
+            "name": name,
+            "dataset_id": run.dataset_id,
+            "dataset_name": dataset_name,
+            "source_run_id": run.id,
+            "baseline_as_of": run.as_of_date,
+            "created_at": datetime.now(UTC),
+            "created_by": created_by,
+            "campaign_seed": str(parameters.get("campaign_seed", "")),
+            "control_share": float(parameters.get("control_share", 0.0)),
+            "discount_table": list(parameters.get("discount_table", [])),
+            "member_count": members,
+            "control_count": control,
+        },
+    ).scalar_one()
+
+
 def insert_campaign(
     engine: Engine, name: str, dataset_id: int, created_by: str | None = None
 ) -> int:
@@ -118,14 +161,7 @@ def insert_campaign(
     """
     try:
         with engine.begin() as connection:
-            dataset = connection.execute(
-                select(Dataset.id, Dataset.name).where(Dataset.id == dataset_id)
-            ).first()
-            if dataset is None:
-                raise CampaignRefused(NO_DATASET)
-            taken = connection.execute(select(Campaign.id).where(Campaign.name == name)).scalar()
-            if taken is not None:
-                raise CampaignRefused(NAME_TAKEN, taken)
+            dataset = _checked_dataset(connection, name, dataset_id)
             run = connection.execute(
                 select(AnalysisRun)
                 .where(AnalysisRun.dataset_id == dataset_id, AnalysisRun.status == "complete")
@@ -136,24 +172,7 @@ def insert_campaign(
                 raise CampaignRefused(NOT_ANALYSED)
             if run.target_count == 0:
                 raise CampaignRefused(NO_TARGETS)
-            parameters = dict(run.parameters or {})
-            campaign_id = connection.execute(
-                insert(Campaign).returning(Campaign.id),
-                {
-                    "name": name,
-                    "dataset_id": dataset_id,
-                    "dataset_name": dataset.name,
-                    "source_run_id": run.id,
-                    "baseline_as_of": run.as_of_date,
-                    "created_at": datetime.now(UTC),
-                    "created_by": created_by,
-                    "campaign_seed": str(parameters.get("campaign_seed", "")),
-                    "control_share": float(parameters.get("control_share", 0.0)),
-                    "discount_table": list(parameters.get("discount_table", [])),
-                    "member_count": 0,
-                    "control_count": 0,
-                },
-            ).scalar_one()
+            campaign_id = _insert_campaign_row(connection, name, dataset.name, run, created_by)
             results = CustomerResult.__table__
             connection.execute(
                 insert(CampaignMember).from_select(
@@ -200,14 +219,7 @@ def insert_audience_campaign(
         raise CampaignRefused(NO_TARGETS)
     try:
         with engine.begin() as connection:
-            dataset = connection.execute(
-                select(Dataset.id, Dataset.name).where(Dataset.id == dataset_id)
-            ).first()
-            if dataset is None:
-                raise CampaignRefused(NO_DATASET)
-            taken = connection.execute(select(Campaign.id).where(Campaign.name == name)).scalar()
-            if taken is not None:
-                raise CampaignRefused(NAME_TAKEN, taken)
+            dataset = _checked_dataset(connection, name, dataset_id)
             run = connection.execute(
                 select(AnalysisRun).where(
                     AnalysisRun.id == run_id,
@@ -217,25 +229,10 @@ def insert_audience_campaign(
             ).first()
             if run is None:
                 raise CampaignRefused(RUN_REPLACED)
-            parameters = dict(run.parameters or {})
             control = int(members["control_group"].astype(bool).sum())
-            campaign_id = connection.execute(
-                insert(Campaign).returning(Campaign.id),
-                {
-                    "name": name,
-                    "dataset_id": dataset_id,
-                    "dataset_name": dataset.name,
-                    "source_run_id": run.id,
-                    "baseline_as_of": run.as_of_date,
-                    "created_at": datetime.now(UTC),
-                    "created_by": created_by,
-                    "campaign_seed": str(parameters.get("campaign_seed", "")),
-                    "control_share": float(parameters.get("control_share", 0.0)),
-                    "discount_table": list(parameters.get("discount_table", [])),
-                    "member_count": len(members),
-                    "control_count": control,
-                },
-            ).scalar_one()
+            campaign_id = _insert_campaign_row(
+                connection, name, dataset.name, run, created_by, len(members), control
+            )
             frame = members.loc[:, list(FROZEN_COLUMNS)].copy()
             frame.insert(0, "campaign_id", campaign_id)
             frame["last_login"] = [

@@ -7,6 +7,7 @@ are rewritten, so every consecutive pair of analysed snapshots has them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -278,6 +279,29 @@ def pair_for_dataset(
     return pair_of(engine, info.name, chosen or earlier[0].dataset_id, dataset_id)
 
 
+def _cell_chunks(
+    engine: Engine,
+    pair: SnapshotPair,
+    kind: str,
+    source: str,
+    target: str,
+    filters: Filters | None,
+    chunk_rows: int = 10_000,
+) -> Iterator[pd.DataFrame]:
+    """One cell's customer rows in chunks (see db.transitions.iter_cell_customers)."""
+    assert pair.previous.run_id is not None and pair.current.run_id is not None
+    return transitions.iter_cell_customers(
+        engine,
+        pair.previous.run_id,
+        pair.current.run_id,
+        kind,
+        source,
+        target,
+        filters or Filters(),
+        chunk_rows=chunk_rows,
+    )
+
+
 def cell_preview(
     engine: Engine,
     pair: SnapshotPair,
@@ -288,17 +312,7 @@ def cell_preview(
     limit: int = 50,
 ) -> pd.DataFrame:
     """The first ``limit`` customers of one cell, as the cell's download lists them."""
-    assert pair.previous.run_id is not None and pair.current.run_id is not None
-    chunks = transitions.iter_cell_customers(
-        engine,
-        pair.previous.run_id,
-        pair.current.run_id,
-        kind,
-        source,
-        target,
-        filters or Filters(),
-        chunk_rows=limit,
-    )
+    chunks = _cell_chunks(engine, pair, kind, source, target, filters, limit)
     try:
         first = next(chunks, None)
     finally:
@@ -316,16 +330,7 @@ def cell_csv_chunks(
 ):
     """One cell's customers as CSV pieces (text, rows) for a streamed download."""
     _check_cell(kind, source, target)
-    assert pair.previous.run_id is not None and pair.current.run_id is not None
-    chunks = transitions.iter_cell_customers(
-        engine,
-        pair.previous.run_id,
-        pair.current.run_id,
-        kind,
-        source,
-        target,
-        filters or Filters(),
-    )
+    chunks = _cell_chunks(engine, pair, kind, source, target, filters)
     return csv_chunks((prepare_customers(chunk) for chunk in chunks), CUSTOMER_COLUMNS)
 
 
@@ -491,16 +496,7 @@ def _freeze(engine, pair, kind, source, target, name, created_by, filters, cell)
     run = active_run(engine, pair.current.dataset_id)
     if run is None or run.run_id != pair.current.run_id:
         raise MigrationError("The current snapshot was re-analysed meanwhile; please try again.")
-    chunks = transitions.iter_cell_customers(
-        engine,
-        pair.previous.run_id,
-        pair.current.run_id,
-        kind,
-        source,
-        target,
-        filters or Filters(),
-        chunk_rows=50_000,
-    )
+    chunks = _cell_chunks(engine, pair, kind, source, target, filters, 50_000)
     frames = list(chunks)
     members = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if members.empty:

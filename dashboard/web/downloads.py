@@ -87,6 +87,18 @@ def _missing_dataset(view: context.View) -> str | None:
     return None
 
 
+def _unexportable(view: context.View, table: str) -> flask.Response | None:
+    """The refusal of a customer list whose link names no exportable view, else None."""
+    missing = _missing_dataset(view)
+    if missing:
+        return _refuse(f"Nothing was exported: {missing}", 404, table)
+    if view.run is None:
+        return _refuse("No analysed data set yet: load a CSV on the Data page.", 404, table)
+    if view.problem:
+        return _refuse(f"Nothing was exported: {view.problem}", 400, table)
+    return None
+
+
 def _refuse(message: str, status: int, table: str | None = None) -> flask.Response:
     """A refusal in words; a refused export of a known list is audited with its reason."""
     if table is not None:
@@ -137,13 +149,9 @@ def install(server: Flask) -> None:
             return _refuse("There is no such download.", 404)
         table = kind.replace("-", "_")
         view = _requested_view()
-        missing = _missing_dataset(view)
-        if missing:
-            return _refuse(f"Nothing was exported: {missing}", 404, table)
-        if view.run is None:
-            return _refuse("No analysed data set yet: load a CSV on the Data page.", 404, table)
-        if view.problem:
-            return _refuse(f"Nothing was exported: {view.problem}", 400, table)
+        refused = _unexportable(view, table)
+        if refused is not None:
+            return refused
         filters = list_filters(kind, view.filters)
         run = view.run
 
@@ -164,13 +172,9 @@ def install(server: Flask) -> None:
     def download_migration():
         table = "migration_cell"
         view = _requested_view()
-        missing = _missing_dataset(view)
-        if missing:
-            return _refuse(f"Nothing was exported: {missing}", 404, table)
-        if view.run is None:
-            return _refuse("No analysed data set yet: load a CSV on the Data page.", 404, table)
-        if view.problem:
-            return _refuse(f"Nothing was exported: {view.problem}", 400, table)
+        refused = _unexportable(view, table)
+        if refused is not None:
+            return refused
         kind = request.args.get("kind", "rule")
         source, target = request.args.get("from", ""), request.args.get("to", "")
         previous = request.args.get("previous", "")
