@@ -180,6 +180,7 @@ def test_server_killed_during_an_upload_leaves_no_partial_data_set(analysed, tmp
                 {"id": "data-name", "property": "value", "value": "Big"},
                 {"id": "data-date-order", "property": "value", "value": "auto"},
                 {"id": "data-column-map", "property": "value", "value": ""},
+                {"id": "data-series", "property": "value", "value": ""},
             ],
         }
 
