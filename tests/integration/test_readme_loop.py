@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from dashboard.services.sample_data import write_csv
-from db.ingest import IngestOptions, ingest_file
+from dashboard.services.startup import load_sample_series
+from db.ingest import ingest_file
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,9 +49,8 @@ def run(command: list[str], cwd: Path, engine: Engine) -> subprocess.CompletedPr
 def test_the_campaign_loop_works_as_written_after_the_quick_start(
     engine: Engine, tmp_path: Path
 ) -> None:
-    sample = tmp_path / "sample.csv"
-    write_csv(sample, rows=300, seed=42)
-    ingest_file(engine, sample, IngestOptions(name="Sample streaming users"))  # data set 1
+    sample = load_sample_series(engine, tmp_path / "data", echo=lambda _: None, rows=300)
+    assert sample == [1, 2, 3]
     outputs = []
     for command in readme_loop():
         done = run(command, tmp_path, engine)
@@ -62,9 +62,9 @@ def test_the_campaign_loop_works_as_written_after_the_quick_start(
                 "SELECT c.dataset_id, d.name FROM campaigns c JOIN datasets d ON d.id = c.dataset_id"
             )
         ).one()
-    assert tuple(baseline) == (2, "base")  # not the sample, data set 1
+    assert tuple(baseline) == (4, "base")  # not the sample's newest snapshot, data set 3
     assert outputs[-1].startswith(
-        "Campaign 1 ('demo'), baseline as of 2025-06-30, follow-up data set 3 as of 2025-09-28"
+        "Campaign 1 ('demo'), baseline as of 2025-06-30, follow-up data set 5 as of 2025-09-28"
     )
 
 
