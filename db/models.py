@@ -500,17 +500,15 @@ class ChurnLabel(Base):
 
     Retained: present in the next snapshot and not cancelled there (its status column, read
     as campaign measurement reads renewal); churned otherwise. Depends on the two data sets
-    only, not on any analysis.
+    only, not on any analysis. No foreign keys (migration 0013: their per-row checks were
+    the slowest part of writing a million labels); deleting a data set deletes its labels.
     """
 
     __tablename__ = "churn_labels"
-    __table_args__ = (Index("ix_churn_labels_next_dataset", "next_dataset_id"),)
 
-    dataset_id: Mapped[int] = mapped_column(
-        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
-    )
+    dataset_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    next_dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    next_dataset_id: Mapped[int] = mapped_column(Integer)
     churned: Mapped[bool] = mapped_column(Boolean)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     Select,
     Table,
@@ -47,6 +48,7 @@ from db.columns import (
 from db.filters import MULTI_VALUE_FILTERS, NULL_TOKEN, Filters
 from db.models import (
     AnalysisRun,
+    ChurnLabel,
     ClusterAgreement,
     ClusterCentroid,
     ClusterSweep,
@@ -187,8 +189,23 @@ def delete_datasets_from_file(engine: Engine, source_file: str) -> None:
     """Remove every data set loaded from a file of that name (benchmarks reuse their file)."""
     with engine.begin() as connection:
         ids = connection.execute(select(Dataset.id).where(Dataset.source_file == source_file))
-        drop_dataset_run_tables(connection, ids.scalars().all())
+        dataset_ids = ids.scalars().all()
+        drop_dataset_run_tables(connection, dataset_ids)
+        _delete_churn_labels(connection, dataset_ids)
         connection.execute(delete(Dataset).where(Dataset.source_file == source_file))
+
+
+def _delete_churn_labels(connection: Connection, dataset_ids: Sequence[int]) -> None:
+    """Labels of, or made against, these data sets (they carry no foreign keys)."""
+    if dataset_ids:
+        connection.execute(
+            delete(ChurnLabel).where(
+                or_(
+                    ChurnLabel.dataset_id.in_(dataset_ids),
+                    ChurnLabel.next_dataset_id.in_(dataset_ids),
+                )
+            )
+        )
 
 
 def first_customer_id(engine: Engine, run_id: int) -> str | None:
@@ -728,6 +745,7 @@ def delete_dataset(engine: Engine, dataset_id: int) -> bool:
 
     with engine.begin() as connection:
         drop_dataset_run_tables(connection, [dataset_id])
+        _delete_churn_labels(connection, [dataset_id])
         deleted = connection.execute(delete(Dataset).where(Dataset.id == dataset_id)).rowcount
     return deleted == 1
 

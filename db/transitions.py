@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Engine,
     and_,
     case,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
     union_all,
 )
@@ -34,6 +36,7 @@ from db.columns import CUSTOMER_COLUMNS
 from db.filters import NULL_TOKEN, Filters
 from db.models import ChurnLabel, Customer, CustomerResult, SegmentTransition
 from db.queries import RESULTS, _conditions, stream_frames
+from db.results import RUN_WORK_MEM
 
 NEW = "new"  # previous side of a customer only in the current snapshot
 GONE = "gone"  # current side of a customer only in the previous snapshot
@@ -97,19 +100,40 @@ def write_churn_labels(
             and_(after.dataset_id == next_dataset_id, after.customer_id == before.customer_id),
         )
         .where(before.dataset_id == dataset_id)
+        .order_by(before.customer_id)  # key order: the primary key grows at its right edge
     )
     with engine.begin() as connection:
+        _tune_for_bulk(connection)
         connection.execute(delete(ChurnLabel).where(ChurnLabel.dataset_id == dataset_id))
         connection.execute(
             insert(ChurnLabel).from_select(
                 ["dataset_id", "customer_id", "next_dataset_id", "churned"], labels
             )
         )
-        return connection.execute(
+        churned_count = connection.execute(
             select(func.count()).where(
                 ChurnLabel.dataset_id == dataset_id, ChurnLabel.churned.is_(True)
             )
         ).scalar_one()
+    _refresh_statistics(engine, ChurnLabel.__tablename__)
+    return churned_count
+
+
+def _tune_for_bulk(connection: Connection) -> None:
+    """PostgreSQL, this transaction only: room for the million-row joins and groups in
+    memory (the default 4 MB spilled the transitions' sort to disk), and no JIT (it spent
+    0.9 s compiling a statement that runs in 2.6 s)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SET LOCAL work_mem = '{RUN_WORK_MEM}'"))
+        connection.execute(text("SET LOCAL jit = off"))
+
+
+def _refresh_statistics(engine: Engine, table: str) -> None:
+    """PostgreSQL: re-sample a table just rewritten by a million rows, so the next join
+    on it is planned for its real size (stale statistics planned 19 rows for a million)."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text(f"ANALYZE {table}"))
 
 
 def write_transitions(
@@ -128,6 +152,7 @@ def write_transitions(
         previous_run_id, current_run_id, previous_dataset_id, current_dataset_id
     )
     with engine.begin() as connection:
+        _tune_for_bulk(connection)
         connection.execute(
             delete(SegmentTransition).where(
                 SegmentTransition.previous_run_id == previous_run_id,

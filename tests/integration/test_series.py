@@ -231,3 +231,18 @@ def test_deleting_a_middle_snapshot_links_its_neighbours(series) -> None:
             )
         ).all()
     assert [tuple(row) for row in labels] == [(ids["mar"], 6, 4)]  # B, D, E and F left
+
+
+def test_deleting_the_latest_snapshot_deletes_the_labels_made_against_it(series) -> None:
+    from dashboard.services.series import delete_dataset
+
+    engine, ids = series
+    assert delete_dataset(engine, ids["mar"])
+    with engine.connect() as connection:
+        labels = connection.execute(
+            text(
+                "SELECT dataset_id, next_dataset_id, count(*) FROM churn_labels "
+                "GROUP BY dataset_id, next_dataset_id"
+            )
+        ).all()
+    assert [tuple(row) for row in labels] == [(ids["jan"], ids["feb"], 6)]
