@@ -119,13 +119,18 @@ def write_churn_labels(
     return churned_count
 
 
-def _tune_for_bulk(connection: Connection) -> None:
+def _tune_for_bulk(connection: Connection, hash_groups: bool = False) -> None:
     """PostgreSQL, this transaction only: room for the million-row joins and groups in
     memory (the default 4 MB spilled the transitions' sort to disk), and no JIT (it spent
-    0.9 s compiling a statement that runs in 2.6 s)."""
+    0.9 s compiling a statement that runs in 2.6 s). ``hash_groups``: group by hashing,
+    never by sorting; the planner multiplies the columns' distinct counts into 1.9 million
+    groups where there are 26,000, and sorted a million rows of text (5.0 s against 2.5 s
+    at a million customers)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text(f"SET LOCAL work_mem = '{RUN_WORK_MEM}'"))
         connection.execute(text("SET LOCAL jit = off"))
+        if hash_groups:
+            connection.execute(text("SET LOCAL enable_sort = off"))
 
 
 def _refresh_statistics(engine: Engine, table: str) -> None:
@@ -152,7 +157,7 @@ def write_transitions(
         previous_run_id, current_run_id, previous_dataset_id, current_dataset_id
     )
     with engine.begin() as connection:
-        _tune_for_bulk(connection)
+        _tune_for_bulk(connection, hash_groups=True)
         connection.execute(
             delete(SegmentTransition).where(
                 SegmentTransition.previous_run_id == previous_run_id,
@@ -259,6 +264,23 @@ def _labelled(
 
 def _one(rows: Any, customer_id: str | None) -> list[ColumnElement]:
     return [] if customer_id is None else [rows.customer_id == customer_id]
+
+
+def has_labels(engine: Engine, dataset_id: int, next_dataset_id: int) -> bool:
+    """Whether the data set's customers are labelled against that next snapshot (labels
+    depend on the two data sets only, which never change once loaded)."""
+    with engine.connect() as connection:
+        return (
+            connection.execute(
+                select(ChurnLabel.dataset_id)
+                .where(
+                    ChurnLabel.dataset_id == dataset_id,
+                    ChurnLabel.next_dataset_id == next_dataset_id,
+                )
+                .limit(1)
+            ).first()
+            is not None
+        )
 
 
 def has_transitions(engine: Engine, previous_run_id: int, current_run_id: int) -> bool:

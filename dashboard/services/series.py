@@ -103,10 +103,13 @@ def refresh_links(engine: Engine, dataset_id: int) -> None:
 
 
 def _link(engine: Engine, earlier: Snapshot, later: Snapshot) -> None:
-    rule = churn_rule(engine, later.dataset_id)
-    transitions.write_churn_labels(
-        engine, earlier.dataset_id, later.dataset_id, rule.status_column, rule.cancelled
-    )
+    """Labels once per pair of data sets (re-analysing either cannot change them), then
+    the transitions between their current runs."""
+    if not transitions.has_labels(engine, earlier.dataset_id, later.dataset_id):
+        rule = churn_rule(engine, later.dataset_id)
+        transitions.write_churn_labels(
+            engine, earlier.dataset_id, later.dataset_id, rule.status_column, rule.cancelled
+        )
     if earlier.run_id is not None and later.run_id is not None:
         transitions.write_transitions(
             engine, earlier.run_id, later.run_id, earlier.dataset_id, later.dataset_id
