@@ -55,3 +55,41 @@ def test_a_clicked_cell_downloads_exactly_its_customers(
         ("D", "Risky"),
     ]
     assert console_errors(dash_duo) == []
+
+
+TREND_LINES = """
+const plots = document.querySelectorAll('#overview-trend .js-plotly-plot');
+return Array.from(plots, gd => gd.data.map(t => [t.name, t.x, t.y]));
+"""
+
+
+def test_the_overview_trend_section_draws_each_snapshot_under_the_filters(
+    dash_duo, make_app, loaded_engine: Engine, tmp_path: Path
+) -> None:
+    ids = {month: load(loaded_engine, tmp_path, month) for month in ("jan", "feb", "mar")}
+    for month in ids:
+        join_series(loaded_engine, ids[month], "Base")
+
+    start_app(dash_duo, make_app())
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    dates = ["2024-01-31", "2024-02-29", "2024-03-31"]
+
+    def customers_lines():
+        plots = dash_duo.driver.execute_script(TREND_LINES)
+        return plots[0] if len(plots) == 2 else None
+
+    everyone = [
+        ["Gone since the previous snapshot", dates, [None, 2, 2]],
+        ["Customers", dates, [6, 6, 6]],
+    ]
+    assert poll(customers_lines, everyone) == everyone
+    kpis = dash_duo.find_element("#overview-kpis").text
+    assert "since 2024-02-29" in kpis
+
+    dash_duo.driver.get(dash_duo.server_url + "/?gender=Female")
+    women = [
+        ["Gone since the previous snapshot", dates, [None, 0, 1]],
+        ["Customers", dates, [3, 4, 4]],
+    ]
+    assert poll(customers_lines, women) == women
+    assert console_errors(dash_duo) == []
