@@ -495,6 +495,23 @@ class SeriesMember(Base):
     as_of_date: Mapped[date] = mapped_column(Date)
 
 
+class CohortCount(Base):
+    """One snapshot's customers of one join month (``YYYY-MM``, the snapshot's own join
+    date): how many are present, active (a login within 30 days of the as-of) and arrived
+    (in no earlier snapshot of the series). A cohort's size is its arrivals summed over the
+    series, so the retention page reads a few hundred rows, never the customers."""
+
+    __tablename__ = "cohort_counts"
+
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True
+    )
+    join_month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    present: Mapped[int] = mapped_column(Integer)
+    active: Mapped[int] = mapped_column(Integer)
+    arrived: Mapped[int] = mapped_column(Integer)
+
+
 class ChurnLabel(Base):
     """What became of a snapshot's customer by the series' next snapshot.
 

@@ -8,15 +8,27 @@ snapshot shares the most customer ids with it, if at least half of the smaller o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Integer, case, cast, delete, func, insert, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from db.models import AnalysisRun, Customer, Dataset, Series, SeriesMember
+from db.models import AnalysisRun, CohortCount, Customer, Dataset, Series, SeriesMember
 
 MIN_SHARED_SHARE = 0.5
 MAX_SERIES_NAME = 200
@@ -289,90 +301,102 @@ def previous_snapshot(engine: Engine, dataset_id: int) -> Snapshot | None:
 
 
 ACTIVE_DAYS = 30
+NO_COHORT = ""  # the join month of customers without a join date
+
+
+def has_cohort_counts(engine: Engine, dataset_id: int) -> bool:
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(CohortCount.dataset_id).where(CohortCount.dataset_id == dataset_id).limit(1)
+        ).first()
+    return found is not None
+
+
+def write_cohort_counts(
+    engine: Engine, dataset_id: int, as_of: date, earlier_ids: Sequence[int]
+) -> None:
+    """Count the data set's customers per join month: present, active (a login within
+    ACTIVE_DAYS of ``as_of``) and arrived (in none of the ``earlier_ids`` snapshots of its
+    series). Replaces its earlier counts; customers without a join date are counted under
+    NO_COHORT (so a counted snapshot always has a row) and shown in no cohort.
+    One GROUP BY over the data set, with one hash anti-join against the earlier snapshots."""
+    postgres = engine.dialect.name == "postgresql"
+    month = func.coalesce(
+        func.to_char(Customer.join_date, "YYYY-MM")
+        if postgres
+        else func.strftime("%Y-%m", Customer.join_date),
+        NO_COHORT,
+    )
+    days = (
+        literal(as_of) - Customer.last_login
+        if postgres
+        else cast(
+            func.julianday(literal(as_of.isoformat())) - func.julianday(Customer.last_login),
+            Integer,
+        )
+    )
+    present = func.count()
+    active = func.sum(case((days <= ACTIVE_DAYS, 1), else_=0))
+    everyone = func.count()  # the first snapshot: all of its customers arrived
+    counts = select(literal(dataset_id), month, present, active, everyone).select_from(Customer)
+    if earlier_ids:
+        earlier = aliased(Customer, name="earlier")
+        ids = select(earlier.customer_id).where(earlier.dataset_id.in_(list(earlier_ids)))
+        # One snapshot holds each id once; several need the union's distinct ids.
+        seen = (ids if len(earlier_ids) == 1 else ids.distinct()).subquery("seen")
+        arrived = func.sum(case((seen.c.customer_id.is_(None), 1), else_=0))
+        counts = select(literal(dataset_id), month, present, active, arrived).outerjoin(
+            seen, seen.c.customer_id == Customer.customer_id
+        )
+    counts = counts.where(Customer.dataset_id == dataset_id).group_by(month)
+    with engine.begin() as connection:
+        connection.execute(delete(CohortCount).where(CohortCount.dataset_id == dataset_id))
+        connection.execute(
+            insert(CohortCount).from_select(
+                ["dataset_id", "join_month", "present", "active", "arrived"], counts
+            )
+        )
 
 
 def cohort_counts(engine: Engine, series_id: int) -> pd.DataFrame:
     """Per join month (``YYYY-MM``) and snapshot: the cohort's size and how many of it are in
     the snapshot and active there (a login within ACTIVE_DAYS of its as-of).
 
-    A customer's join month is the one its earliest snapshot in the series gives; customers
-    without a join date belong to no cohort. Columns: join_month, cohort_size, dataset_id,
-    as_of, present, active; a snapshot without any of a cohort has no row for it.
+    A customer's join month is the one each snapshot gives; a cohort's size is every
+    customer ever seen in it (arrivals summed over the snapshots). Customers without a join
+    date belong to no cohort. Columns: join_month, cohort_size, dataset_id, as_of, present,
+    active; a snapshot without any of a cohort has no row for it. Reads the stored counts.
     """
-    postgres = engine.dialect.name == "postgresql"
-
-    def month(column):
-        return func.to_char(column, "YYYY-MM") if postgres else func.strftime("%Y-%m", column)
-
-    def days_between(later, earlier):
-        if postgres:
-            return later - earlier
-        return cast(func.julianday(later) - func.julianday(earlier), Integer)
-
     member = aliased(SeriesMember)
-    ranked = (
+    stored = (
         select(
-            Customer.customer_id,
-            month(Customer.join_date).label("join_month"),
-            func.row_number()
-            .over(partition_by=Customer.customer_id, order_by=member.as_of_date)
-            .label("position"),
+            CohortCount.join_month,
+            CohortCount.dataset_id,
+            member.as_of_date,
+            CohortCount.present,
+            CohortCount.active,
+            CohortCount.arrived,
         )
-        .join(member, member.dataset_id == Customer.dataset_id)
-        .where(member.series_id == series_id, Customer.join_date.is_not(None))
-        .subquery("ranked")
-    )
-    first = (
-        select(ranked.c.customer_id, ranked.c.join_month)
-        .where(ranked.c.position == 1)
-        .subquery("first")
-    )
-    sizes = (
-        select(first.c.join_month, func.count().label("cohort_size"))
-        .group_by(first.c.join_month)
-        .subquery("sizes")
-    )
-    seen = aliased(Customer)
-    snapshot = aliased(SeriesMember)
-    active = case((days_between(snapshot.as_of_date, seen.last_login) <= ACTIVE_DAYS, 1), else_=0)
-    counts = (
-        select(
-            first.c.join_month,
-            snapshot.dataset_id,
-            snapshot.as_of_date,
-            func.count().label("present"),
-            func.sum(active).label("active"),
-        )
-        .join(seen, seen.customer_id == first.c.customer_id)
-        .join(
-            snapshot,
-            (snapshot.dataset_id == seen.dataset_id) & (snapshot.series_id == series_id),
-        )
-        .group_by(first.c.join_month, snapshot.dataset_id, snapshot.as_of_date)
-        .subquery("counts")
-    )
-    query = (
-        select(
-            sizes.c.join_month,
-            sizes.c.cohort_size,
-            counts.c.dataset_id,
-            counts.c.as_of_date,
-            counts.c.present,
-            counts.c.active,
-        )
-        .join(counts, counts.c.join_month == sizes.c.join_month)
-        .order_by(sizes.c.join_month, counts.c.as_of_date)
+        .join(member, member.dataset_id == CohortCount.dataset_id)
+        .where(member.series_id == series_id, CohortCount.join_month != NO_COHORT)
     )
     with engine.connect() as connection:
-        rows = connection.execute(query).all()
+        rows = connection.execute(stored).all()
     frame = pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=["join_month", "cohort_size", "dataset_id", "as_of", "present", "active"],
+        [tuple(row) for row in rows],
+        columns=["join_month", "dataset_id", "as_of", "present", "active", "arrived"],
     )
     if frame.empty:
-        return frame
+        return frame.drop(columns="arrived").assign(cohort_size=[])[
+            ["join_month", "cohort_size", "dataset_id", "as_of", "present", "active"]
+        ]
+    sizes = frame.groupby("join_month")["arrived"].sum().rename("cohort_size")
+    frame = frame.join(sizes, on="join_month")
     frame["as_of"] = [
         value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
         for value in frame["as_of"]
     ]
-    return frame.astype({"present": "int64", "active": "int64"})
+    frame = frame.sort_values(["join_month", "as_of"]).reset_index(drop=True)
+    return frame[["join_month", "cohort_size", "dataset_id", "as_of", "present", "active"]].astype(
+        {"cohort_size": "int64", "present": "int64", "active": "int64"}
+    )

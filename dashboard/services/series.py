@@ -85,12 +85,19 @@ def join_series(engine: Engine, dataset_id: int, series_name: str, link: bool = 
     False: an analysis about to run will link it)."""
     info = series.add_to_series(engine, dataset_id, series_name)
     if link:
-        refresh_links(engine, dataset_id)
+        refresh_links(engine, dataset_id, membership_changed=True)
+    else:  # the analysis counts this one; the snapshots after it now have it before them
+        joined = series.series_info(engine, info.name) or info
+        at = [s.dataset_id for s in joined.snapshots].index(dataset_id)
+        _recount_cohorts(engine, joined, joined.snapshots[at + 1 :])
     return series.series_info(engine, info.name) or info
 
 
-def refresh_links(engine: Engine, dataset_id: int) -> None:
-    """Rewrite the churn labels and transitions between this snapshot and its neighbours."""
+def refresh_links(engine: Engine, dataset_id: int, membership_changed: bool = False) -> None:
+    """Rewrite the churn labels and transitions between this snapshot and its neighbours,
+    and its cohort counts when it has none. ``membership_changed`` (it joined the series,
+    or a neighbour was deleted): the cohort counts of it and of every later snapshot too,
+    since who arrived when depends on the snapshots before."""
     info = series.series_of(engine, dataset_id)
     if info is None:
         return
@@ -100,6 +107,18 @@ def refresh_links(engine: Engine, dataset_id: int) -> None:
         _link(engine, before, here)
     if after is not None:
         _link(engine, here, after)
+    if membership_changed:
+        _recount_cohorts(engine, info, info.snapshots[info.snapshots.index(here) :])
+    elif not series.has_cohort_counts(engine, dataset_id):
+        _recount_cohorts(engine, info, [here])
+
+
+def _recount_cohorts(engine: Engine, info: SeriesInfo, snapshots: list[Snapshot]) -> None:
+    """Each snapshot's cohort counts, against the snapshots before it in the series."""
+    order = [s.dataset_id for s in info.snapshots]
+    for snapshot in snapshots:
+        earlier = order[: order.index(snapshot.dataset_id)]
+        series.write_cohort_counts(engine, snapshot.dataset_id, snapshot.as_of, earlier)
 
 
 def _link(engine: Engine, earlier: Snapshot, later: Snapshot) -> None:
@@ -533,6 +552,9 @@ def cohorts(engine: Engine, dataset_id: int) -> tuple[pd.DataFrame, pd.DataFrame
     info = series.series_of(engine, dataset_id)
     if info is None:
         return pd.DataFrame(), pd.DataFrame()
+    # Snapshots linked before the counts were stored (migration 0014) are counted once now.
+    uncounted = [s for s in info.snapshots if not series.has_cohort_counts(engine, s.dataset_id)]
+    _recount_cohorts(engine, info, uncounted)
     return cohort_shares(series.cohort_counts(engine, info.series_id))
 
 
@@ -543,5 +565,5 @@ def delete_dataset(engine: Engine, dataset_id: int) -> bool:
     before = series.neighbours(info, dataset_id)[0] if info is not None else None
     deleted = delete_stored_dataset(engine, dataset_id)
     if deleted and before is not None:
-        refresh_links(engine, before.dataset_id)
+        refresh_links(engine, before.dataset_id, membership_changed=True)
     return deleted

@@ -330,7 +330,7 @@ def _upload(
     run = active_run(engine, result.dataset_id)
     if result.already_loaded and run is not None:
         if series and not summary["series_note"].startswith("Not added"):
-            series_links.refresh_links(engine, result.dataset_id)
+            series_links.refresh_links(engine, result.dataset_id, membership_changed=True)
         return {**summary, "run_id": run.run_id, "customers": run.customers, "targets": run.targets}
     if result.already_loaded:  # loaded before, but its analysis never finished: finish it
         summary["message"] = unfinished_message(result.dataset_id, result.name)
