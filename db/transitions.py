@@ -269,33 +269,27 @@ def _one(rows: Any, customer_id: str | None) -> list[ColumnElement]:
 def has_labels(engine: Engine, dataset_id: int, next_dataset_id: int) -> bool:
     """Whether the data set's customers are labelled against that next snapshot (labels
     depend on the two data sets only, which never change once loaded)."""
-    with engine.connect() as connection:
-        return (
-            connection.execute(
-                select(ChurnLabel.dataset_id)
-                .where(
-                    ChurnLabel.dataset_id == dataset_id,
-                    ChurnLabel.next_dataset_id == next_dataset_id,
-                )
-                .limit(1)
-            ).first()
-            is not None
-        )
+    return _any_row(
+        engine,
+        select(ChurnLabel.dataset_id).where(
+            ChurnLabel.dataset_id == dataset_id, ChurnLabel.next_dataset_id == next_dataset_id
+        ),
+    )
 
 
 def has_transitions(engine: Engine, previous_run_id: int, current_run_id: int) -> bool:
+    return _any_row(
+        engine,
+        select(SegmentTransition.id).where(
+            SegmentTransition.previous_run_id == previous_run_id,
+            SegmentTransition.current_run_id == current_run_id,
+        ),
+    )
+
+
+def _any_row(engine: Engine, query: Select) -> bool:
     with engine.connect() as connection:
-        return (
-            connection.execute(
-                select(SegmentTransition.id)
-                .where(
-                    SegmentTransition.previous_run_id == previous_run_id,
-                    SegmentTransition.current_run_id == current_run_id,
-                )
-                .limit(1)
-            ).first()
-            is not None
-        )
+        return connection.execute(query.limit(1)).first() is not None
 
 
 def _filter_condition(filters: Filters, table: Any) -> ColumnElement:

@@ -7,6 +7,7 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from sqlalchemy import Engine
 
@@ -25,13 +26,17 @@ return [box.left + xa._offset + xa.c2p(xa.d2c(arguments[0])),
 """
 
 
-def test_a_clicked_cell_downloads_exactly_its_customers(
-    dash_duo, make_app, loaded_engine: Engine, tmp_path: Path
-) -> None:
+@pytest.fixture
+def base_series(loaded_engine: Engine, tmp_path: Path) -> dict[str, int]:
+    """The hand-made jan/feb/mar snapshots (tests/integration/test_series.py) as series Base."""
     ids = {month: load(loaded_engine, tmp_path, month) for month in ("jan", "feb", "mar")}
     for month in ids:
         join_series(loaded_engine, ids[month], "Base")
+    return ids
 
+
+@pytest.mark.usefixtures("base_series")
+def test_a_clicked_cell_downloads_exactly_its_customers(dash_duo, make_app) -> None:
     start_app(dash_duo, make_app())
     dash_duo.driver.get(dash_duo.server_url + "/migration")
     heatmap_rows = "return document.querySelector('#migration-heatmap .js-plotly-plot').data[0].y"
@@ -63,13 +68,10 @@ return Array.from(plots, gd => gd.data.map(t => [t.name, t.x, t.y]));
 """
 
 
+@pytest.mark.usefixtures("base_series")
 def test_the_overview_trend_section_draws_each_snapshot_under_the_filters(
-    dash_duo, make_app, loaded_engine: Engine, tmp_path: Path
+    dash_duo, make_app
 ) -> None:
-    ids = {month: load(loaded_engine, tmp_path, month) for month in ("jan", "feb", "mar")}
-    for month in ids:
-        join_series(loaded_engine, ids[month], "Base")
-
     start_app(dash_duo, make_app())
     dash_duo.driver.get(dash_duo.server_url + "/")
     dates = ["2024-01-31", "2024-02-29", "2024-03-31"]
