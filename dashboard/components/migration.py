@@ -105,7 +105,7 @@ def migration_sankey(cells: pd.DataFrame, order: tuple[str, ...]) -> dict:
             ),
         },
     }
-    return figure_dict([sankey], {"height": 460, "margin": {"l": 10, "r": 10, "t": 20, "b": 10}})
+    return figure_dict([sankey], {"height": 460, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}})
 
 
 def churn_table(rates: pd.DataFrame, table_id: str) -> dbc.Table | html.Div:
