@@ -181,11 +181,18 @@ def pair_of(
             f"Data set {previous.dataset_id} ({previous.as_of}) is not before data set "
             f"{current.dataset_id} ({current.as_of}): the previous snapshot must be earlier."
         )
+    return _with_transitions(engine, SnapshotPair(info.name, previous, current))
+
+
+def _with_transitions(engine: Engine, pair: SnapshotPair) -> SnapshotPair:
+    """The pair, its transitions computed now if they never were (not consecutive)."""
+    previous, current = pair.previous, pair.current
+    assert previous.run_id is not None and current.run_id is not None
     if not transitions.has_transitions(engine, previous.run_id, current.run_id):
         transitions.write_transitions(
             engine, previous.run_id, current.run_id, previous.dataset_id, current.dataset_id
         )
-    return SnapshotPair(info.name, previous, current)
+    return pair
 
 
 def _needs_two(info: SeriesInfo) -> str:
@@ -432,9 +439,9 @@ def series_trend(
     for snapshot in info.snapshots:
         if snapshot.run_id is None:
             continue
-        by_segment = aggregate(engine, snapshot.run_id, filters, by=["segment"])
-        by_rfm = aggregate(engine, snapshot.run_id, filters, by=["rfm_segment"])
-        totals = totals_of(by_segment)
+        # One grouped read per snapshot: both segmentations and the totals come from it.
+        groups = aggregate(engine, snapshot.run_id, filters, by=["segment", "rfm_segment"])
+        totals = totals_of(groups)
         customers = int(totals["customers"])
         row: dict[str, Any] = {
             "dataset_id": snapshot.dataset_id,
@@ -446,15 +453,15 @@ def series_trend(
             "gone": None,
             "churn_rate": None,
         }
-        for column, frame, prefix, order in (
-            ("segment", by_segment, "share", SEGMENT_ORDER),
-            ("rfm_segment", by_rfm, "rfm", RFM_SEGMENT_ORDER),
+        for column, prefix, order in (
+            ("segment", "share", SEGMENT_ORDER),
+            ("rfm_segment", "rfm", RFM_SEGMENT_ORDER),
         ):
-            counts = dict(zip(frame[column], frame["customers"], strict=True))
+            counts = groups.groupby(column)["customers"].sum().to_dict()
             for name in order:
                 row[f"{prefix}:{name}"] = counts.get(name, 0) / customers if customers else None
         if previous is not None:
-            pair = pair_of(engine, info.name, previous.dataset_id, snapshot.dataset_id)
+            pair = _with_transitions(engine, SnapshotPair(info.name, previous, snapshot))
             cells = migration_cells(engine, pair, "rule", filters)
             before = cells[cells["from"] != NEW]
             row["gone"] = int(before.loc[before["to"] == GONE, "customers"].sum())
